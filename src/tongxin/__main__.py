@@ -1,0 +1,3 @@
+from tongxin.cli import main
+
+main()

@@ -1,0 +1,210 @@
+"""The REST API base (django-ninja): token or session authentication, and CRUD endpoints per model
+that share the UI's filterset, form (validation) and scoping function.
+
+A domain app declares::
+
+    router = Router(tags=["网格"])
+    crud(router, GridViewSet, out=GridOut, payload=GridIn)
+
+and the project mounts the router under ``/api/v1/``.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router, Schema, Status
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from pydantic import create_model
+
+from tongxin.core import audit, scoping
+from tongxin.core.registry import registry
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer tx_...`` with a personal API token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from tongxin.core.models import ApiToken
+
+        user = ApiToken.authenticate(token)
+        if user is not None:
+            request.user = user
+            request.auth_user = user
+        return user
+
+
+class TokenHeaderAuth(APIKeyHeader):
+    """``X-API-Token: tx_...`` for clients that cannot set a bearer header."""
+
+    param_name = "X-API-Token"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return TokenAuth().authenticate(request, key or "")
+
+
+api = NinjaAPI(
+    title="同心 Tongxin API",
+    version="1",
+    description=(
+        "社区治理与居民服务平台接口。认证：`Authorization: Bearer <令牌>`（在“我的账户”中创建令牌）或浏览器会话。"
+    ),
+    auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": _("没有权限")}, status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": _("未找到")}, status=404)
+
+
+class ErrorOut(Schema):
+    """An error with a message and, for validation failures, the messages per field."""
+
+    detail: str
+    errors: dict[str, list[str]] | None = None
+
+
+def _filter_parameters(filterset: Any) -> list[dict[str, Any]]:
+    params = [
+        {
+            "in": "query",
+            "name": "limit",
+            "schema": {"type": "integer", "default": 50, "maximum": 1000},
+            "required": False,
+        },
+        {"in": "query", "name": "offset", "schema": {"type": "integer", "default": 0}, "required": False},
+        {"in": "query", "name": "ordering", "schema": {"type": "string"}, "required": False},
+    ]
+    if filterset is not None:
+        for name, f in filterset.base_filters.items():
+            params.append(
+                {
+                    "in": "query",
+                    "name": name,
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": str(f.label or name),
+                }
+            )
+    return params
+
+
+def _form_errors(form) -> dict[str, list[str]]:
+    return {k: [str(m) for m in v] for k, v in form.errors.items()}
+
+
+def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schema] | None = None) -> Router:
+    """Add list, detail, create, update (PATCH/PUT merge) and delete endpoints for a viewset's model."""
+    model: type[models.Model] = viewset.model
+    name = model._meta.model_name
+    label = str(model._meta.verbose_name)
+    page_schema = create_model(f"{out.__name__}Page", count=(int, ...), results=(list[out], ...), __base__=Schema)
+    registry.register_api(model, path=f"/{name}s/", out=out, payload=payload)
+
+    @router.get(
+        f"/{name}s/",
+        response=page_schema,
+        summary=f"{label}列表",
+        operation_id=f"list_{name}s",
+        openapi_extra={"parameters": _filter_parameters(viewset.filterset)},
+    )
+    def list_objects(request: HttpRequest):
+        if not scoping.has_perm(request.user, model, "view"):
+            raise PermissionDenied
+        qs = scoping.restrict(viewset.queryset(), request.user, "view")
+        if viewset.filterset is not None:
+            params = request.GET.copy()
+            fs = viewset.filterset(params, queryset=qs, request=request)
+            if fs.is_bound and not fs.is_valid():
+                return api.create_response(
+                    request, {"detail": _("过滤条件无效"), "errors": _form_errors(fs.form)}, status=400
+                )
+            qs = fs.qs
+        ordering = request.GET.get("ordering", "")
+        fields = viewset.table.order_fields()
+        if ordering.lstrip("-") in fields:
+            expr = fields[ordering.lstrip("-")]
+            qs = qs.order_by(f"-{expr}" if ordering.startswith("-") else expr, "pk")
+        try:
+            limit = max(1, min(int(request.GET.get("limit", 50)), 1000))
+            offset = max(0, int(request.GET.get("offset", 0)))
+        except ValueError:
+            return api.create_response(request, {"detail": _("limit/offset 应为整数")}, status=400)
+        return {"count": qs.count(), "results": list(qs[offset : offset + limit])}
+
+    @router.get(f"/{name}s/{{pk}}/", response=out, summary=f"{label}详情", operation_id=f"get_{name}")
+    def get_object(request: HttpRequest, pk: int):
+        return scoping.get_scoped_object(viewset.queryset(), request.user, "view", pk=pk)
+
+    if payload is None or viewset.form is None:
+        return router
+
+    def _save(request: HttpRequest, instance: models.Model | None, data: dict[str, Any]):
+        action = "change" if instance is not None else "add"
+        if instance is not None:
+            from django.forms.models import model_to_dict
+
+            base = model_to_dict(instance)
+            base = {
+                k: ([getattr(v, "pk", v) for v in val] if isinstance(val, list) else val) for k, val in base.items()
+            }
+            base = {k: v for k, v in base.items() if v is not None}
+            instance._prechange = audit.serialize(instance)
+            data = {**base, **data}
+        form = viewset.form(data=data, instance=instance or model(), user=request.user)
+        if not form.is_valid():
+            return Status(422, {"detail": _("数据校验失败"), "errors": _form_errors(form)})
+        try:
+            with transaction.atomic():
+                obj = form.save()
+                if not scoping.restrict(model._default_manager.filter(pk=obj.pk), request.user, action).exists():
+                    raise PermissionError
+        except PermissionError:
+            return Status(403, {"detail": _("该对象将超出您的管辖范围")})
+        return Status(201 if instance is None else 200, viewset.queryset().get(pk=obj.pk))
+
+    @router.post(
+        f"/{name}s/",
+        response={201: out, 403: ErrorOut, 422: ErrorOut},
+        summary=f"新建{label}",
+        operation_id=f"create_{name}",
+    )
+    def create_object(request: HttpRequest, body: payload):
+        if not scoping.has_perm(request.user, model, "add"):
+            raise PermissionDenied
+        return _save(request, None, body.dict(exclude_unset=True))
+
+    @router.patch(
+        f"/{name}s/{{pk}}/",
+        response={200: out, 403: ErrorOut, 422: ErrorOut},
+        summary=f"修改{label}",
+        operation_id=f"update_{name}",
+    )
+    def update_object(request: HttpRequest, pk: int, body: payload):
+        obj = scoping.get_scoped_object(viewset.queryset(), request.user, "change", pk=pk)
+        return _save(request, obj, body.dict(exclude_unset=True))
+
+    @router.delete(
+        f"/{name}s/{{pk}}/", response={204: None, 409: ErrorOut}, summary=f"删除{label}", operation_id=f"delete_{name}"
+    )
+    def delete_object(request: HttpRequest, pk: int):
+        obj = scoping.get_scoped_object(viewset.queryset(), request.user, "delete", pk=pk)
+        try:
+            with transaction.atomic():
+                obj.delete()
+        except (ProtectedError, RestrictedError):
+            return Status(409, {"detail": _("仍有关联数据，不能删除")})
+        return Status(204, None)
+
+    return router

@@ -1,0 +1,22 @@
+"""Core app: connects the change-log signal receivers."""
+
+from django.apps import AppConfig
+from django.db.models import signals
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    """The shared base every domain app stands on."""
+
+    name = "tongxin.core"
+    label = "core"
+    verbose_name = _("基础")
+
+    def ready(self) -> None:
+        from tongxin.core import audit, checks  # noqa: F401
+
+        signals.pre_save.connect(audit.on_pre_save, dispatch_uid="tongxin_audit_pre_save")
+        signals.post_save.connect(audit.on_post_save, dispatch_uid="tongxin_audit_post_save")
+        signals.pre_delete.connect(audit.on_pre_delete, dispatch_uid="tongxin_audit_pre_delete")
+        signals.post_delete.connect(audit.on_post_delete, dispatch_uid="tongxin_audit_post_delete")
+        signals.m2m_changed.connect(audit.on_m2m_changed, dispatch_uid="tongxin_audit_m2m")

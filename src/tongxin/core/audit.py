@@ -1,0 +1,236 @@
+"""Change logging as data: every create, update and delete of a domain object, whatever its origin.
+
+The audit context (user, request/batch id, source) is a context variable set by the web middleware,
+the API, the import engine, management commands and tasks. Writes outside any context are still
+logged, with source "system": logging never silently depends on a request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from tongxin.core.models import AccessLog, ObjectChange, TongxinModel
+
+
+@dataclass
+class AuditContext:
+    """Who is acting, in which request or batch, from where."""
+
+    user: Any = None
+    source: str = ObjectChange.Source.SYSTEM
+    request_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    request: Any = None
+
+    def actor(self) -> Any:
+        """The acting user (read late: the API authenticates after the middleware ran)."""
+        if self.request is not None:
+            user = getattr(self.request, "auth_user", None) or getattr(self.request, "user", None)
+            if user is not None and getattr(user, "is_authenticated", False):
+                return user
+        user = self.user
+        return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+_current: ContextVar[AuditContext | None] = ContextVar("tongxin_audit_context", default=None)
+
+
+def current() -> AuditContext:
+    """The active audit context (a fresh "system" context when none is set)."""
+    ctx = _current.get()
+    if ctx is None:
+        ctx = AuditContext()
+        _current.set(ctx)
+    return ctx
+
+
+@contextlib.contextmanager
+def audit_context(
+    user: Any = None, source: str = ObjectChange.Source.SYSTEM, request_id: uuid.UUID | None = None, request: Any = None
+) -> Iterator[AuditContext]:
+    """Run a block of writes under one actor and one request/batch id."""
+    ctx = AuditContext(user=user, source=source, request_id=request_id or uuid.uuid4(), request=request)
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.fields.files.FieldFile):
+        return value.name or None
+    return value
+
+
+def serialize(obj: models.Model) -> dict[str, Any]:
+    """The audited state of an object: concrete fields (foreign keys as ids) and many-to-many id lists."""
+    exclude = set(getattr(obj, "audit_exclude", ()))
+    personal = set(getattr(obj, "personal_fields", ()))
+    data: dict[str, Any] = {}
+    for f in obj._meta.concrete_fields:
+        if f.name in exclude or f.primary_key:
+            continue
+        value = getattr(obj, f.attname)
+        if f.name in personal and value:
+            from tongxin.core.privacy import mask
+
+            value = mask(str(value))
+        data[f.name] = _jsonable(value)
+    if obj.pk is not None:
+        for f in obj._meta.many_to_many:
+            if f.name in exclude:
+                continue
+            cache = getattr(obj, "_prefetched_objects_cache", {})
+            if f.name in cache:
+                data[f.name] = sorted(o.pk for o in cache[f.name])
+            else:
+                data[f.name] = sorted(getattr(obj, f.name).values_list("pk", flat=True))
+    return data
+
+
+def _community_id(obj: models.Model) -> int | None:
+    fn = getattr(obj, "audit_community_id", None)
+    return fn() if fn else None
+
+
+def record(
+    obj: models.Model,
+    action: str,
+    *,
+    pre: dict | None = None,
+    post: dict | None = None,
+    step: str = "",
+    message: str = "",
+) -> ObjectChange:
+    """Write one change-log entry for ``obj`` under the current audit context."""
+    ctx = current()
+    user = ctx.actor()
+    return ObjectChange.objects.create(
+        user=user,
+        user_name=user.get_username() if user else "",
+        request_id=ctx.request_id,
+        source=ctx.source,
+        action=action,
+        step=step,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        community_id=_community_id(obj),
+        prechange_data=pre,
+        postchange_data=post,
+        message=message,
+    )
+
+
+def record_workflow(obj: models.Model, step: str, *, pre: dict | None = None, message: str = "") -> ObjectChange:
+    """Explicit entry for a workflow step (assign, escalate, close, approve) from a service function."""
+    return record(obj, ObjectChange.Action.WORKFLOW, pre=pre, post=serialize(obj), step=step, message=message)
+
+
+def log_access(
+    model_or_obj: models.Model | type[models.Model],
+    action: str,
+    *,
+    fields: list[str] | tuple[str, ...] = (),
+    row_count: int = 1,
+    community_id: int | None = None,
+    detail: str = "",
+) -> AccessLog:
+    """Record a reveal or export of personal data (PIPL access log)."""
+    ctx = current()
+    user = ctx.actor()
+    is_obj = isinstance(model_or_obj, models.Model)
+    return AccessLog.objects.create(
+        user=user,
+        user_name=user.get_username() if user else "",
+        request_id=ctx.request_id,
+        action=action,
+        content_type=ContentType.objects.get_for_model(model_or_obj, for_concrete_model=False),
+        object_id=str(model_or_obj.pk) if is_obj else "",
+        fields=",".join(fields)[:200],
+        row_count=row_count,
+        community_id=community_id if community_id is not None else (_community_id(model_or_obj) if is_obj else None),
+        detail=detail[:500],
+    )
+
+
+# --- signal receivers (connected in CoreConfig.ready) -------------------------------------------
+
+
+def _audited(sender: type) -> bool:
+    return isinstance(sender, type) and issubclass(sender, TongxinModel) and not getattr(sender, "audit_skip", False)
+
+
+def on_pre_save(sender, instance, raw=False, **kwargs) -> None:
+    """Remember the state before an update (unless a view already took a snapshot)."""
+    if raw or not _audited(sender) or instance.pk is None or instance._state.adding:
+        return
+    if getattr(instance, "_prechange", None) is None:
+        old = sender._default_manager.filter(pk=instance.pk).first()
+        instance._prechange = serialize(old) if old is not None else None
+
+
+def on_post_save(sender, instance, created, raw=False, **kwargs) -> None:
+    """Write the create/update entry."""
+    if raw or not _audited(sender):
+        return
+    post = serialize(instance)
+    pre = None if created else getattr(instance, "_prechange", None)
+    instance._prechange = None
+    if not created and pre == post:
+        return
+    change = record(instance, ObjectChange.Action.CREATE if created else ObjectChange.Action.UPDATE, pre=pre, post=post)
+    instance._last_change = change
+
+
+def on_pre_delete(sender, instance, **kwargs) -> None:
+    """Capture the state of a deleted object before its relations go."""
+    if _audited(sender):
+        instance._predelete = serialize(instance)
+        instance._predelete_community = _community_id(instance)
+
+
+def on_post_delete(sender, instance, **kwargs) -> None:
+    """Write the delete entry."""
+    if not _audited(sender):
+        return
+    change = record(instance, ObjectChange.Action.DELETE, pre=getattr(instance, "_predelete", None), post=None)
+    if change.community_id is None and getattr(instance, "_predelete_community", None):
+        ObjectChange.objects.filter(pk=change.pk).update(community_id=instance._predelete_community)
+
+
+def on_m2m_changed(sender, instance, action, reverse=False, **kwargs) -> None:
+    """Fold many-to-many changes into the object's entry of this request (or write an update)."""
+    if reverse or not _audited(type(instance)):
+        return
+    if action in ("pre_add", "pre_remove", "pre_clear"):
+        if getattr(instance, "_m2m_pre", None) is None:
+            instance._m2m_pre = serialize(instance)
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    post = serialize(instance)
+    last = getattr(instance, "_last_change", None)
+    ctx = current()
+    if last is not None and last.request_id == ctx.request_id:
+        last.postchange_data = post
+        ObjectChange.objects.filter(pk=last.pk).update(postchange_data=post)
+    else:
+        pre = instance._m2m_pre
+        if pre != post:
+            instance._last_change = record(instance, ObjectChange.Action.UPDATE, pre=pre, post=post)
+    instance._m2m_pre = None

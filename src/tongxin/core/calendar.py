@@ -1,0 +1,148 @@
+"""The official calendar, backed by the holiday table: is this a workday, add working days/hours.
+
+National rows come from ``data/holidays_cn.csv`` (State Council notices 2004–2026, generated from the
+``chinesecalendar`` package by ``tools/gen_holidays.py``); 2027 on is added from the admin pages or
+with ``tongxin load-holidays FILE``. Local rows belong to a division and apply to its subtree.
+The arithmetic lives in :mod:`tongxin.core.workcalendar`; this module feeds it from the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+
+from tongxin.core.workcalendar import OfficeHours, WorkCalendar
+
+NATIONAL_CSV = Path(__file__).resolve().parent / "data" / "holidays_cn.csv"
+_CACHE_KEY = "tongxin:holiday-version"
+_calendars: dict[tuple[int | None, int], WorkCalendar] = {}
+
+
+class HolidayFileError(ValueError):
+    """A holiday file row is invalid; the message names the row, the field and the value."""
+
+
+def parse_holiday_rows(rows: Iterable[dict[str, str]]) -> list[dict[str, Any]]:
+    """Validate holiday CSV rows (date, is_workday, name, source); raise with every bad row listed."""
+    out: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for number, row in enumerate(rows, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        text = row.get("date") or row.get("日期", "")
+        try:
+            day = datetime.date.fromisoformat(text)
+        except ValueError:
+            errors.append(f"第 {number} 行 日期“{text}”不是 YYYY-MM-DD 格式的日期")
+            continue
+        flag = row.get("is_workday", row.get("上班", ""))
+        if flag not in ("0", "1", "是", "否", "true", "false", "True", "False"):
+            errors.append(f"第 {number} 行 is_workday“{flag}”应为 0 或 1")
+            continue
+        name = row.get("name") or row.get("名称", "")
+        if not name:
+            errors.append(f"第 {number} 行 名称为空")
+            continue
+        out.append(
+            {
+                "date": day,
+                "is_workday": flag in ("1", "是", "true", "True"),
+                "name": name,
+                "source": row.get("source") or row.get("依据", ""),
+            }
+        )
+    if errors:
+        raise HolidayFileError("；".join(errors))
+    return out
+
+
+def load_holidays(path: str | Path = NATIONAL_CSV, division: Any = None, model: Any = None) -> dict[str, int]:
+    """Load (upsert by date and division) a holiday CSV; returns counts. Idempotent."""
+    if model is None:
+        from tongxin.core.models import Holiday as model
+    with Path(path).open(encoding="utf-8-sig", newline="") as fh:
+        rows = parse_holiday_rows(csv.DictReader(fh))
+    existing = {h.date: h for h in model.objects.filter(division=division, date__in=[r["date"] for r in rows])}
+    created = updated = 0
+    with transaction.atomic():
+        for r in rows:
+            h = existing.get(r["date"])
+            if h is None:
+                model.objects.create(division=division, **r)
+                created += 1
+            elif (h.is_workday, h.name, h.source) != (r["is_workday"], r["name"], r["source"]):
+                h.is_workday, h.name, h.source = r["is_workday"], r["name"], r["source"]
+                h.save()
+                updated += 1
+    invalidate()
+    return {"rows": len(rows), "created": created, "updated": updated}
+
+
+def invalidate(*args: Any, **kwargs: Any) -> None:
+    """Forget cached calendars (called when holidays change)."""
+    _calendars.clear()
+    try:
+        cache.incr(_CACHE_KEY)
+    except ValueError:
+        cache.set(_CACHE_KEY, 1, None)
+
+
+def calendar_for(division: Any = None) -> WorkCalendar:
+    """The working calendar of a division: national rows, overridden by local rows of it and its ancestors."""
+    from tongxin.core.models import Holiday
+    from tongxin.core.scoping import path_prefixes
+
+    version = cache.get_or_set(_CACHE_KEY, 1, None)
+    key = (getattr(division, "pk", None), version)
+    cal = _calendars.get(key)
+    if cal is not None:
+        return cal
+    overrides: dict[datetime.date, bool] = dict(
+        Holiday.objects.filter(division__isnull=True).values_list("date", "is_workday")
+    )
+    if division is not None:
+        local = Holiday.objects.filter(division__path__in=path_prefixes(division.path)).order_by("division__path")
+        for day, flag in local.values_list("date", "is_workday"):
+            overrides[day] = flag  # deeper divisions come later and win
+    cal = WorkCalendar(overrides, office_hours=OfficeHours.parse(settings.OFFICE_HOURS))
+    _calendars.clear() if len(_calendars) > 256 else None
+    _calendars[key] = cal
+    return cal
+
+
+def is_workday(day: datetime.date, division: Any = None) -> bool:
+    """Is ``day`` a working day (for ``division``)?"""
+    return calendar_for(division).is_workday(day)
+
+
+def add_workdays(day: datetime.date, n: int, division: Any = None) -> datetime.date:
+    """The n-th working day after ``day``."""
+    return calendar_for(division).add_workdays(day, n)
+
+
+def add_working_hours(moment: datetime.datetime, hours: float, division: Any = None) -> datetime.datetime:
+    """``moment`` plus ``hours`` of office time."""
+    return calendar_for(division).add_working_hours(moment, hours)
+
+
+def end_of_workday(moment: datetime.datetime, division: Any = None) -> datetime.datetime:
+    """The close of this working day (or of the next one, after hours or on a day off)."""
+    return calendar_for(division).end_of_workday(moment)
+
+
+def holidays_between(start: datetime.date, end: datetime.date, division: Any = None) -> Any:
+    """Holiday rows that apply to ``division`` between two dates (for the calendar page)."""
+    from tongxin.core.models import Holiday
+    from tongxin.core.scoping import path_prefixes
+
+    q = Q(division__isnull=True)
+    if division is not None:
+        q |= Q(division__path__in=path_prefixes(division.path))
+    return Holiday.objects.filter(q, date__range=(start, end)).select_related("division").order_by("date")

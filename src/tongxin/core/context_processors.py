@@ -1,0 +1,42 @@
+"""Template context: the navigation menu, filtered by the user's permissions."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.core import scoping
+
+MENU_GROUPS = [
+    ("org", _("组织与网格"), "bi-diagram-3"),
+    ("registry", _("人口台账"), "bi-people"),
+    ("cases", _("网格事件与诉求"), "bi-megaphone"),
+    ("system", _("系统"), "bi-gear"),
+]
+
+
+def navigation(request) -> dict:
+    """Menu entries the user may open, grouped by module."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from tongxin.core.registry import registry
+
+    groups = []
+    for key, label, icon in MENU_GROUPS:
+        items = []
+        for vs in registry.all():
+            if vs.menu_group != key or not scoping.has_perm(user, vs.model, "view"):
+                continue
+            url = reverse(vs.url_name("list"))
+            items.append(
+                {
+                    "label": vs.model._meta.verbose_name_plural,
+                    "url": url,
+                    "icon": vs.icon,
+                    "active": request.path.startswith(url),
+                }
+            )
+        if items:
+            groups.append({"key": key, "label": label, "icon": icon, "items": items})
+    return {"nav_groups": groups}

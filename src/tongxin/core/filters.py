@@ -1,0 +1,36 @@
+"""Filter set base: one filterset per model serves the list page and the API."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.core.forms import style
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    """Adds the search box ``q`` over ``search_fields`` and Bootstrap styling."""
+
+    search_fields: tuple[str, ...] = ()
+    q = django_filters.CharFilter(method="search", label=_("搜索"))
+
+    def search(self, queryset, name, value):
+        """Match every word of ``value`` against any of the search fields."""
+        value = (value or "").strip()
+        if not value or not self.search_fields:
+            return queryset
+        for word in value.split():
+            queryset = queryset.filter(reduce(or_, (Q(**{f"{f}__icontains": word}) for f in self.search_fields)))
+        return queryset
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_styled", False):
+            style(form)
+            form._styled = True
+        return form

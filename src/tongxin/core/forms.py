@@ -1,0 +1,121 @@
+"""Form bases: scoped choices for every relation, Bootstrap classes, bulk edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.core import scoping
+
+
+def style(form: forms.BaseForm) -> None:
+    """Give every widget its Bootstrap class."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            widget.attrs.setdefault("class", "form-select")
+        else:
+            widget.attrs.setdefault("class", "form-control")
+
+
+class ScopedModelForm(forms.ModelForm):
+    """A ModelForm whose relation choices are limited to what the user may see.
+
+    The division the new row belongs to is limited to the divisions where the user may add the model.
+    """
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        model = self._meta.model
+        division_field = getattr(model, "scope_division", None)
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.ModelChoiceField):
+                continue
+            related = field.queryset.model
+            if name == division_field and user is not None:
+                action = "change" if self.instance.pk else "add"
+                levels = tuple(field.queryset.values_list("level", flat=True).distinct()) if False else ()
+                field.queryset = field.queryset.filter(
+                    pk__in=scoping.allowed_divisions(user, model, action, levels).values("pk")
+                )
+            elif user is not None and hasattr(related, "scope_division"):
+                field.queryset = scoping.restrict(field.queryset, user, "view")
+            elif user is not None and related._meta.label == "core.User":
+                field.queryset = visible_users(user, field.queryset)
+        style(self)
+
+
+def visible_users(user: Any, queryset: models.QuerySet | None = None) -> models.QuerySet:
+    """Users the user may pick: those holding a role inside the user's view scope of role assignments."""
+    from tongxin.core.models import User
+    from tongxin.org.models import RoleAssignment
+
+    qs = queryset if queryset is not None else User.objects.filter(is_active=True)
+    if scoping.scope_q(user, RoleAssignment, "view") is None:
+        return qs
+    assignments = scoping.restrict(RoleAssignment.objects.all(), user, "view")
+    # Users in the scope, plus accounts that hold no role yet (new accounts waiting to be assigned).
+    return qs.filter(
+        models.Q(pk__in=assignments.values("user_id")) | models.Q(role_assignments__isnull=True)
+    ).distinct()
+
+
+class BulkEditForm(forms.Form):
+    """Base of bulk edit forms: only the fields a user fills in are applied."""
+
+    model: type[models.Model]
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for name, field in self.fields.items():
+            field.required = False
+            if isinstance(field, forms.ModelChoiceField) and user is not None:
+                related = field.queryset.model
+                if hasattr(related, "scope_division"):
+                    field.queryset = scoping.restrict(field.queryset, user, "view")
+                elif related._meta.label == "core.User":
+                    field.queryset = visible_users(user, field.queryset)
+            if isinstance(field, forms.BooleanField):
+                self.fields[name] = forms.NullBooleanField(
+                    label=field.label,
+                    required=False,
+                    widget=forms.Select(choices=[("unknown", _("不修改")), ("true", _("是")), ("false", _("否"))]),
+                )
+        style(self)
+
+    def changes(self) -> dict[str, Any]:
+        """The cleaned values the user actually set."""
+        return {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if v not in (None, "") and not (hasattr(v, "exists") and not v.exists())
+        }
+
+
+class ImportUploadForm(forms.Form):
+    """Upload of a CSV/XLSX/XLS file for a bulk import."""
+
+    file = forms.FileField(label=_("文件"), help_text=_("支持 .xlsx、.xls、.csv（UTF-8 或 GBK 编码）"))
+    all_or_nothing = forms.BooleanField(label=_("全部无误才导入"), required=False)
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        name = (f.name or "").lower()
+        if not name.endswith((".xlsx", ".xls", ".csv")):
+            raise forms.ValidationError(
+                _("不支持的文件类型“%(name)s”，请上传 .xlsx、.xls 或 .csv 文件") % {"name": f.name}
+            )
+        if f.size > 200 * 1024 * 1024:
+            raise forms.ValidationError(_("文件过大（超过 200 MB）"))
+        return f
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)

@@ -1,0 +1,454 @@
+"""The bulk import engine: CSV/XLSX/XLS → header aliases → per-row validation through the model's form
+→ dry-run preview with every row's errors → commit (upsert by a natural key) → error workbook.
+
+A domain app declares an importer::
+
+    class GridImporter(ModelImporter):
+        model = Grid
+        form = GridForm
+        key = ("community", "code")
+        headers = {"community": ["社区", "所属社区", "社区代码"], "code": ["网格编号", "编号"], ...}
+
+Later modules with very large files (the population register) reuse the reading, header mapping,
+job and error-workbook parts and replace the per-row form with a faster validated path.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django import forms as dj_forms
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from tongxin.core import audit, scoping
+from tongxin.core.models import ImportJob, ObjectChange
+
+HEADER_SCAN_ROWS = 10
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all (wrong type, no header row, wrong encoding)."""
+
+
+def _clean_header(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return re.sub(r"[\s\u3000*＊:：]+", "", text).strip()
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: numbers without a trailing .0, dates as YYYY-MM-DD, whitespace trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == datetime.time() else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y-%m-%d")
+    return str(value).replace("\u3000", " ").strip()
+
+
+def _read_csv(path: Path) -> Iterator[list[Any]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise ImportFileError(_("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV"))
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    yield from csv.reader(io.StringIO(text), dialect)
+
+
+def _read_xlsx(path: Path) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFileError(_("无法读取 Excel 文件：%(err)s") % {"err": exc}) from exc
+    try:
+        ws = wb.worksheets[0]
+        for row in ws.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        wb.close()
+
+
+def _read_xls(path: Path) -> Iterator[list[Any]]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path))
+    except Exception as exc:
+        raise ImportFileError(_("无法读取 Excel 97-2003 文件：%(err)s") % {"err": exc}) from exc
+    sheet = book.sheet_by_index(0)
+    for r in range(sheet.nrows):
+        row = []
+        for c in range(sheet.ncols):
+            cell = sheet.cell(r, c)
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+            else:
+                row.append(cell.value)
+        yield row
+
+
+def read_rows(path: str | Path) -> Iterator[list[Any]]:
+    """Every row of the first sheet (or the CSV) as a list of cell values."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path)
+    if suffix == ".xlsx":
+        return _read_xlsx(path)
+    if suffix == ".xls":
+        return _read_xls(path)
+    raise ImportFileError(_("不支持的文件类型“%(suffix)s”") % {"suffix": suffix})
+
+
+@dataclass
+class HeaderMap:
+    """Where each field's column is, which headers were not understood, and the header row's number."""
+
+    columns: dict[str, int]
+    headers: list[str]
+    unknown: list[str]
+    header_row: int
+
+
+def map_headers(
+    rows: Iterator[list[Any]], aliases: dict[str, list[str]]
+) -> tuple[HeaderMap, Iterator[tuple[int, list]]]:
+    """Find the header row (a title row may come first) and map headers to fields by their aliases.
+
+    Returns the map and an iterator of (spreadsheet row number, cells) for the data rows.
+    """
+    lookup: dict[str, str] = {}
+    for fname, names in aliases.items():
+        for alias in [fname, *names]:
+            lookup[_clean_header(alias)] = fname
+    buffered: list[list[Any]] = []
+    header_index = None
+    for i, row in enumerate(rows):
+        buffered.append(row)
+        hits = sum(1 for v in row if _clean_header(v) in lookup)
+        if hits >= min(2, len(aliases)):
+            header_index = i
+            break
+        if i >= HEADER_SCAN_ROWS:
+            break
+    if header_index is None:
+        known = "、".join(names[0] if names else f for f, names in list(aliases.items())[:6])
+        raise ImportFileError(
+            _("前 %(n)s 行中找不到表头，请确认表头包含如“%(known)s”等列名") % {"n": HEADER_SCAN_ROWS, "known": known}
+        )
+    header = [_clean_header(v) for v in buffered[header_index]]
+    columns: dict[str, int] = {}
+    unknown: list[str] = []
+    for idx, h in enumerate(header):
+        if not h:
+            continue
+        fname = lookup.get(h)
+        if fname is None:
+            unknown.append(h)
+        elif fname not in columns:
+            columns[fname] = idx
+    hmap = HeaderMap(columns=columns, headers=header, unknown=unknown, header_row=header_index + 1)
+
+    def data() -> Iterator[tuple[int, list]]:
+        number = header_index + 1
+        for row in rows:
+            number += 1
+            if row is None or all(cell_text(v) == "" for v in row):
+                continue
+            yield number, list(row)
+
+    return hmap, data()
+
+
+@dataclass
+class RowResult:
+    """The outcome of one data row."""
+
+    row: int
+    status: str  # created | updated | unchanged | rejected
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "status": self.status,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "values": self.values,
+        }
+
+
+class ModelImporter:
+    """Per-row import through the model's form, with upsert by a natural key."""
+
+    model: ClassVar[type[models.Model]]
+    form: ClassVar[type[dj_forms.ModelForm]]
+    key: ClassVar[tuple[str, ...]] = ()
+    headers: ClassVar[dict[str, list[str]]] = {}
+    required_headers: ClassVar[tuple[str, ...]] = ()
+    example: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, user: Any, community: Any = None):
+        self.user = user
+        self.community = community
+
+    # -- hooks -------------------------------------------------------------------------------
+
+    def resolve(self, fname: str, text: str) -> Any:
+        """Turn a cell into form data for ``fname``: relations by code/name/username, choices by label."""
+        field_obj = self.model._meta.get_field(fname)
+        if not text:
+            return ""
+        if field_obj.is_relation and field_obj.related_model is not None:
+            related = field_obj.related_model
+            if related._meta.label == "org.Division":
+                qs = scoping.restrict(related.objects.all(), self.user, "view")
+                obj = qs.filter(code=text).first() or qs.filter(name=text).first()
+                return obj.pk if obj else f"!{text}"
+            if related._meta.label == "core.User":
+                values = [v for v in re.split(r"[,，、;；\s]+", text) if v]
+                users = {u.username: u.pk for u in related.objects.filter(username__in=values)}
+                missing = [v for v in values if v not in users]
+                if missing:
+                    return f"!{'、'.join(missing)}"
+                return [users[v] for v in values] if field_obj.many_to_many else users[values[0]]
+        if getattr(field_obj, "choices", None):
+            for value, label in field_obj.choices:
+                if text in (str(value), str(label)):
+                    return value
+        if isinstance(field_obj, models.BooleanField):
+            return "on" if text in ("是", "1", "true", "True", "Y", "y", "√") else ""
+        return text
+
+    def form_data(self, values: dict[str, str], instance: models.Model | None) -> tuple[dict[str, Any], list[str]]:
+        """Form data for one row, starting from the instance's current values (so blank columns keep them)."""
+        errors: list[str] = []
+        data: dict[str, Any] = {}
+        if instance is not None:
+            initial = dj_forms.models.model_to_dict(instance)
+            for name, value in initial.items():
+                if isinstance(value, list):
+                    data[name] = [getattr(v, "pk", v) for v in value]
+                elif value is not None:
+                    data[name] = value
+        if self.community is not None and "community" in self.form.base_fields and "community" not in values:
+            data["community"] = self.community.pk
+        for fname, text in values.items():
+            if fname not in self.form.base_fields:
+                continue
+            resolved = self.resolve(fname, text)
+            if isinstance(resolved, str) and resolved.startswith("!"):
+                label = self.model._meta.get_field(fname).verbose_name
+                errors.append(_("%(field)s：找不到“%(value)s”") % {"field": label, "value": resolved[1:]})
+                continue
+            data[fname] = resolved
+        return data, errors
+
+    def find_existing(self, data: dict[str, Any]) -> models.Model | None:
+        """The existing object with the same natural key (scoped to what the user may change)."""
+        if not self.key or any(not data.get(k) for k in self.key):
+            return None
+        lookup = {(f"{k}_id" if self.model._meta.get_field(k).is_relation else k): data[k] for k in self.key}
+        return scoping.restrict(self.model._default_manager.all(), self.user, "change").filter(**lookup).first()
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def process(self, path: str | Path, *, commit: bool, all_or_nothing: bool = False, progress=None) -> dict[str, Any]:
+        """Validate (and with ``commit`` write) every row; return the summary with each problem row."""
+        rows = read_rows(path)
+        hmap, data_rows = map_headers(rows, self.headers)
+        missing = [f for f in self.required_headers if f not in hmap.columns]
+        if missing:
+            names = "、".join(str(self.headers.get(f, [f])[0]) for f in missing)
+            raise ImportFileError(_("缺少必需的列：%(names)s") % {"names": names})
+        results: list[RowResult] = []
+        counts = {"rows": 0, "created": 0, "updated": 0, "unchanged": 0, "rejected": 0, "warnings": 0}
+        batch = uuid.uuid4()
+        problems: list[dict[str, Any]] = []
+        with audit.audit_context(user=self.user, source=ObjectChange.Source.IMPORT, request_id=batch):
+            try:
+                with transaction.atomic():
+                    for number, cells in data_rows:
+                        result = self.process_row(number, cells, hmap, commit=commit)
+                        counts["rows"] += 1
+                        counts[result.status] += 1
+                        if result.warnings:
+                            counts["warnings"] += 1
+                        if result.errors or result.warnings:
+                            problems.append(result.as_dict())
+                        results.append(result)
+                        if progress and counts["rows"] % 50 == 0:
+                            progress(counts["rows"])
+                    if not commit or (all_or_nothing and counts["rejected"]):
+                        transaction.set_rollback(True)
+            except ImportFileError:
+                raise
+        if commit and all_or_nothing and counts["rejected"]:
+            counts["created"] = counts["updated"] = 0
+            counts["rolled_back"] = True
+        return {
+            "summary": counts,
+            "unknown_columns": hmap.unknown,
+            "header_row": hmap.header_row,
+            "problems": problems,
+            "batch_id": str(batch),
+        }
+
+    def process_row(self, number: int, cells: list, hmap: HeaderMap, *, commit: bool) -> RowResult:
+        """Validate one row through the form; save it inside a savepoint so one bad row loses nothing else."""
+        values = {f: cell_text(cells[i]) if i < len(cells) else "" for f, i in hmap.columns.items()}
+        shown = {hmap.headers[i]: values[f] for f, i in hmap.columns.items()}
+        result = RowResult(row=number, status="rejected", values=shown)
+        probe, errors = self.form_data(values, None)
+        instance = self.find_existing(probe)
+        data, errors = self.form_data(values, instance)
+        if instance is not None:
+            before = audit.serialize(instance)
+            instance._prechange = before
+        form = self.form(data, instance=instance, user=self.user)
+        if errors or not form.is_valid():
+            for fname, errs in form.errors.items() if form.is_bound and not form.is_valid() else []:
+                label = form.fields[fname].label if fname in form.fields else ""
+                shown_value = values.get(fname, "")
+                for e in errs:
+                    prefix = f"{label}“{shown_value}”：" if label and shown_value else (f"{label}：" if label else "")
+                    errors.append(f"{prefix}{e}")
+            result.errors = errors
+            return result
+        if instance is not None:
+            obj = form.save(commit=False)
+            after = {**audit.serialize(obj)}
+            for m2m in self.model._meta.many_to_many:
+                if m2m.name in form.cleaned_data:
+                    after[m2m.name] = sorted(o.pk for o in form.cleaned_data[m2m.name])
+            if after == before:
+                result.status = "unchanged"
+                return result
+            result.status = "updated"
+        else:
+            result.status = "created"
+        try:
+            with transaction.atomic():
+                form.save()
+                action = "change" if instance is not None else "add"
+                if not scoping.restrict(
+                    self.model._default_manager.filter(pk=form.instance.pk), self.user, action
+                ).exists():
+                    raise PermissionError
+        except PermissionError:
+            result.status = "rejected"
+            result.errors = [_("超出您的管辖范围")]
+        return result
+
+
+def error_workbook(job: ImportJob) -> bytes:
+    """The rejected rows of a job with their reasons, as an XLSX workbook to correct and re-import."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("未导入的行")
+    rejected = [p for p in job.problems if p.get("status") == "rejected"]
+    headers: list[str] = []
+    for p in rejected:
+        for h in p.get("values", {}):
+            if h not in headers:
+                headers.append(h)
+    ws.append([_("原行号"), *headers, _("错误原因")])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.cell(row=1, column=len(headers) + 2).fill = PatternFill("solid", fgColor="FFE0E0")
+    for p in rejected:
+        ws.append([p["row"], *[p["values"].get(h, "") for h in headers], "；".join(p.get("errors", []))])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def template_workbook(importer: type[ModelImporter]) -> bytes:
+    """A blank workbook with the importer's headers, choice lists and an example row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = str(importer.model._meta.verbose_name)[:31]
+    names = list(importer.headers)
+    ws.append([importer.headers[f][0] if importer.headers[f] else f for f in names])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    if importer.example:
+        ws.append([importer.example.get(f, "") for f in names])
+    for idx, fname in enumerate(names, start=1):
+        field_obj = importer.model._meta.get_field(fname)
+        choices = getattr(field_obj, "choices", None)
+        if choices:
+            letter = ws.cell(row=1, column=idx).column_letter
+            options = ",".join(str(label) for _v, label in choices)
+            if len(options) < 250:
+                dv = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True)
+                dv.error = _("请从下拉列表中选择")
+                ws.add_data_validation(dv)
+                dv.add(f"{letter}2:{letter}10000")
+        ws.column_dimensions[ws.cell(row=1, column=idx).column_letter].width = 18
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def run_job(job: ImportJob, importer_cls: type[ModelImporter], *, commit: bool) -> ImportJob:
+    """Run a job's preview (commit=False) or commit, updating its progress and outcome."""
+    job.status = ImportJob.Status.RUNNING if commit else ImportJob.Status.VALIDATING
+    job.processed = 0
+    job.save(update_fields=["status", "processed", "last_updated"])
+
+    def progress(n: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(processed=n)
+
+    importer = importer_cls(job.user, job.community)
+    try:
+        outcome = importer.process(job.file.path, commit=commit, all_or_nothing=job.all_or_nothing, progress=progress)
+    except ImportFileError as exc:
+        job.status = ImportJob.Status.FAILED
+        job.error = str(exc)
+        job.save(update_fields=["status", "error", "last_updated"])
+        return job
+    job.total = outcome["summary"]["rows"]
+    job.processed = job.total
+    job.summary = {
+        **outcome["summary"],
+        "unknown_columns": outcome["unknown_columns"],
+        "header_row": outcome["header_row"],
+    }
+    job.problems = outcome["problems"]
+    if commit:
+        job.batch_id = outcome["batch_id"]
+    job.status = ImportJob.Status.DONE if commit else ImportJob.Status.PREVIEW
+    job.save()
+    return job

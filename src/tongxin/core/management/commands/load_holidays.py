@@ -1,0 +1,34 @@
+"""``tongxin load-holidays [FILE] [--division CODE]``: load national or local holidays from a CSV."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tongxin.core import audit
+from tongxin.core.calendar import NATIONAL_CSV, HolidayFileError, load_holidays
+from tongxin.core.models import ObjectChange
+
+
+class Command(BaseCommand):
+    """Load the holiday table (idempotent). Columns: date,is_workday,name,source."""
+
+    help = "Load holidays from a CSV (default: the shipped national table 2004–2026)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", nargs="?", default=str(NATIONAL_CSV))
+        parser.add_argument("--division", help="division code for local holidays (default: national)")
+
+    def handle(self, *args, **opts):
+        from tongxin.org.models import Division
+
+        division = None
+        if opts["division"]:
+            division = Division.objects.filter(code=opts["division"]).first()
+            if division is None:
+                raise CommandError(f"区划代码“{opts['division']}”不存在")
+        with audit.audit_context(source=ObjectChange.Source.COMMAND):
+            try:
+                counts = load_holidays(opts["file"], division=division)
+            except HolidayFileError as exc:
+                raise CommandError(str(exc)) from exc
+            except FileNotFoundError as exc:
+                raise CommandError(f"文件不存在：{opts['file']}") from exc
+        self.stdout.write(f"holidays: {counts}")

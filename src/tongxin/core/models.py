@@ -1,0 +1,337 @@
+"""Core models: users and API tokens, the change log, the personal-data access log, holidays, import jobs."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TongxinModel(models.Model):
+    """Base of every domain model: timestamps, change logging and the scoping declaration.
+
+    Scoping is declared, not coded: ``scope_division`` is the lookup from the model to the
+    ``org.Division`` it belongs to (``"community"`` for tenant rows, ``""`` for Division itself,
+    ``None`` for deployment-wide rows); ``scope_grid`` is the lookup to its ``org.Grid`` (``""`` for
+    Grid itself, ``None`` when rows are not held by a grid).
+    """
+
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_updated = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_division: ClassVar[str | None] = "community"
+    scope_grid: ClassVar[str | None] = None
+    audit_exclude: ClassVar[tuple[str, ...]] = ("created", "last_updated")
+    personal_fields: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self) -> str:
+        """URL of the object's detail page (``app:model_detail``)."""
+        meta = self._meta
+        try:
+            return reverse(f"{meta.app_label}:{meta.model_name}_detail", kwargs={"pk": self.pk})
+        except NoReverseMatch:
+            return ""
+
+    def audit_community_id(self) -> int | None:
+        """The community (or other division) this row is logged under, for scoping the change log."""
+        lookup = self.scope_division
+        if lookup is None:
+            return None
+        if lookup == "":
+            return self.pk
+        obj: Any = self
+        parts = lookup.split("__")
+        for part in parts[:-1]:
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return getattr(obj, f"{parts[-1]}_id", None)
+
+
+class User(AbstractUser):
+    """A person who logs in: staff, grid members, hosts. Roles come from ``org.RoleAssignment``."""
+
+    name = models.CharField(_("姓名"), max_length=64, blank=True)
+    phone = models.CharField(_("手机号码"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        ordering = ("username",)
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.username}）" if self.name else self.username
+
+    @property
+    def display_name(self) -> str:
+        """The name shown in the UI."""
+        return self.name or self.get_full_name() or self.username
+
+
+def _hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """An API token of a user. Only a hash is stored; the key is shown once at creation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=64, blank=True)
+    prefix = models.CharField(_("前缀"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    last_used = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ("-created",)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @classmethod
+    def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
+        """Create a token and return it with its clear-text key (shown to the user once)."""
+        key = "tx_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=key[3:11], key_hash=_hash_token(key))
+        return token, key
+
+    @classmethod
+    def authenticate(cls, key: str) -> User | None:
+        """Return the active user owning ``key``, or None."""
+        token = cls.objects.select_related("user").filter(key_hash=_hash_token(key)).first()
+        if token is None or not token.user.is_active:
+            return None
+        now = timezone.now()
+        if token.expires and token.expires < now:
+            return None
+        if token.last_used is None or (now - token.last_used).total_seconds() > 60:
+            cls.objects.filter(pk=token.pk).update(last_used=now)
+        return token.user
+
+
+class LoginFailure(models.Model):
+    """One failed login; enough of them within the window lock the account name."""
+
+    username = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "at"], name="core_loginfail_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class ObjectChange(models.Model):
+    """One entry of the change log: who changed what, when, in which request or batch, before and after."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("新建")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
+        WORKFLOW = "workflow", _("流程")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("网页")
+        API = "api", _("接口")
+        IMPORT = "import", _("导入")
+        COMMAND = "command", _("命令")
+        TASK = "task", _("后台任务")
+        SYSTEM = "system", _("系统")
+
+    time = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+    )
+    user_name = models.CharField(_("用户名"), max_length=150, blank=True)
+    request_id = models.UUIDField(_("请求/批次"), db_index=True)
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.SYSTEM)
+    action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
+    step = models.CharField(_("流程步骤"), max_length=64, blank=True)
+    content_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT)
+    object_id = models.CharField(_("对象编号"), max_length=64)
+    object_repr = models.CharField(_("对象"), max_length=200)
+    community = models.ForeignKey(
+        "org.Division", verbose_name=_("所属区划"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    prechange_data = models.JSONField(_("修改前"), null=True, blank=True)
+    postchange_data = models.JSONField(_("修改后"), null=True, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+
+    scope_division: ClassVar[str | None] = "community"
+    scope_grid: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = _("变更记录")
+        verbose_name_plural = _("变更记录")
+        ordering = ("-time", "-pk")
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "time"], name="core_change_object"),
+            models.Index(fields=["user", "time"], name="core_change_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:objectchange_detail", kwargs={"pk": self.pk})
+
+    def diff(self) -> list[tuple[str, Any, Any]]:
+        """The changed fields as (field, before, after), in field order."""
+        pre = self.prechange_data or {}
+        post = self.postchange_data or {}
+        keys = list(dict.fromkeys([*pre.keys(), *post.keys()]))
+        return [(k, pre.get(k), post.get(k)) for k in keys if pre.get(k) != post.get(k)]
+
+
+class AccessLog(models.Model):
+    """A reveal or export of personal data (PIPL): who saw which personal fields of what, when."""
+
+    class Action(models.TextChoices):
+        REVEAL = "reveal", _("查看明文")
+        EXPORT = "export", _("导出")
+
+    time = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    user_name = models.CharField(_("用户名"), max_length=150, blank=True)
+    request_id = models.UUIDField(_("请求/批次"), null=True, blank=True)
+    action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    fields = models.CharField(_("字段"), max_length=200, blank=True)
+    row_count = models.PositiveIntegerField(_("行数"), default=1)
+    community = models.ForeignKey(
+        "org.Division", verbose_name=_("所属区划"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(_("说明"), max_length=500, blank=True)
+
+    scope_division: ClassVar[str | None] = "community"
+    scope_grid: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = _("个人信息访问记录")
+        verbose_name_plural = _("个人信息访问记录")
+        ordering = ("-time", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.user_name} {self.get_action_display()} {self.content_type} {self.object_id}"
+
+
+class Holiday(TongxinModel):
+    """A day that departs from the Monday–Friday week: a holiday (day off) or an adjusted working day.
+
+    National rows (no division) come from the State Council notice of each year; local rows belong to
+    a division and its subtree (e.g. 泼水节 in a prefecture). Local rows win over national ones.
+    """
+
+    date = models.DateField(_("日期"))
+    is_workday = models.BooleanField(_("上班"), default=False, help_text=_("勾选表示调休上班日，不勾选表示放假"))
+    name = models.CharField(_("名称"), max_length=64)
+    division = models.ForeignKey(
+        "org.Division",
+        verbose_name=_("适用区划"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="holidays",
+        help_text=_("留空表示全国"),
+    )
+    source = models.CharField(_("依据"), max_length=200, blank=True)
+
+    scope_division: ClassVar[str | None] = "division"
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
+        ordering = ("date",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date"], condition=models.Q(division__isnull=True), name="core_holiday_unique_national"
+            ),
+            models.UniqueConstraint(fields=["date", "division"], name="core_holiday_unique_local"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """National rows and those of the user's divisions and their ancestors are visible; own subtree editable."""
+        from tongxin.core.scoping import path_prefixes
+
+        own = models.Q(division__path__startswith=grant.division_path)
+        if action == "view":
+            return (
+                own | models.Q(division__isnull=True) | models.Q(division__path__in=path_prefixes(grant.division_path))
+            )
+        return own
+
+
+class ImportJob(TongxinModel):
+    """A bulk import: the uploaded file, its dry-run preview, the commit and its outcome."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("等待中")
+        VALIDATING = "validating", _("校验中")
+        PREVIEW = "preview", _("待确认")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.PROTECT)
+    community = models.ForeignKey(
+        "org.Division", verbose_name=_("所属区划"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    target = models.CharField(_("导入对象"), max_length=100)
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
+    file_name = models.CharField(_("文件名"), max_length=255)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    all_or_nothing = models.BooleanField(_("全部成功才导入"), default=False)
+    total = models.PositiveIntegerField(_("总行数"), default=0)
+    processed = models.PositiveIntegerField(_("已处理"), default=0)
+    summary = models.JSONField(_("汇总"), default=dict, blank=True)
+    problems = models.JSONField(_("问题行"), default=list, blank=True)
+    batch_id = models.UUIDField(_("批次"), null=True, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+
+    scope_division: ClassVar[str | None] = "community"
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ("-created",)
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:importjob_detail", kwargs={"pk": self.pk})
+
+    @property
+    def percent(self) -> int:
+        """Progress in percent for the progress bar."""
+        if not self.total:
+            return 100 if self.status in (self.Status.DONE, self.Status.FAILED) else 0
+        return min(100, round(100 * self.processed / self.total))

@@ -1,0 +1,148 @@
+"""Declarative tables for list pages and exports: columns, rendering, sorting.
+
+A domain app declares ``class GridTable(Table): model = Grid; fields = ("code", "name", "community")``
+and optionally ``Column`` objects for computed values.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+
+class Column:
+    """One column: how to read, label, link, sort and export a value."""
+
+    def __init__(
+        self,
+        accessor: str | None = None,
+        verbose_name: str | None = None,
+        *,
+        linkify: bool = False,
+        order_by: str | bool | None = None,
+        render: Callable[[Any], Any] | None = None,
+        export: bool = True,
+    ):
+        self.accessor = accessor
+        self.verbose_name = verbose_name
+        self.linkify = linkify
+        self.order_by = order_by
+        self.render_fn = render
+        self.export = export
+        self.name = ""
+
+    def bind(self, name: str, model: type[models.Model]) -> Column:
+        """Fill in what can be derived from the model field of the same name."""
+        self.name = name
+        self.accessor = self.accessor or name
+        first = self.accessor.split("__")[0]
+        try:
+            field = model._meta.get_field(first)
+        except Exception:
+            field = None
+        self.field = field
+        if self.verbose_name is None:
+            self.verbose_name = field.verbose_name if field is not None and hasattr(field, "verbose_name") else name
+        if self.order_by is None:
+            self.order_by = self.accessor if field is not None and not field.many_to_many else False
+        return self
+
+    def raw(self, obj: Any) -> Any:
+        """The value behind the cell (an object, a string, a number...)."""
+        value: Any = obj
+        for part in self.accessor.split("__"):
+            if value is None:
+                return None
+            field_display = getattr(value, f"get_{part}_display", None)
+            if field_display is not None and part == self.accessor.split("__")[-1]:
+                return field_display()
+            value = getattr(value, part, None)
+            if isinstance(value, models.Manager):
+                return list(value.all())
+            if callable(value) and not isinstance(value, models.Model):
+                value = value()
+        return value
+
+    def text(self, obj: Any) -> str:
+        """Plain text for exports."""
+        value = self.render_fn(obj) if self.render_fn else self.raw(obj)
+        return to_text(value)
+
+    def html(self, obj: Any) -> str:
+        """HTML for the page."""
+        value = self.render_fn(obj) if self.render_fn else self.raw(obj)
+        if isinstance(value, models.Model) and hasattr(value, "get_absolute_url") and value.get_absolute_url():
+            return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value)
+        text = to_text(value)
+        if self.linkify and hasattr(obj, "get_absolute_url"):
+            return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), text or "—")
+        return format_html("{}", text) if text != "" else mark_safe('<span class="text-body-tertiary">—</span>')
+
+
+def to_text(value: Any) -> str:
+    """A value as text in the user's terms (是/否, local times, lists joined with 、)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(_("是")) if value else str(_("否"))
+    if isinstance(value, datetime.datetime):
+        return (
+            timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+            if timezone.is_aware(value)
+            else value.strftime("%Y-%m-%d %H:%M")
+        )
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, list | tuple | set):
+        return "、".join(to_text(v) for v in value)
+    return str(value)
+
+
+class Table:
+    """A set of columns over a queryset."""
+
+    model: type[models.Model]
+    fields: tuple[str, ...] = ()
+    default_columns: tuple[str, ...] = ()
+    prefetch: tuple[str, ...] = ()
+
+    def __init__(self, rows: Iterable[Any] = (), columns: Iterable[str] | None = None, order: str = ""):
+        self.rows = rows
+        self.columns = self.get_columns(columns)
+        self.order = order
+
+    @classmethod
+    def all_columns(cls) -> dict[str, Column]:
+        """Every column the table declares, by name, in declaration order."""
+        cols: dict[str, Column] = {}
+        declared = {k: v for klass in reversed(cls.__mro__) for k, v in vars(klass).items() if isinstance(v, Column)}
+        for name in cls.fields:
+            col = declared.get(name)
+            col = Column() if col is None else col
+            cols[name] = Column(
+                col.accessor,
+                col.verbose_name,
+                linkify=col.linkify,
+                order_by=col.order_by,
+                render=col.render_fn,
+                export=col.export,
+            ).bind(name, cls.model)
+        return cols
+
+    def get_columns(self, names: Iterable[str] | None) -> list[Column]:
+        """The chosen columns (or the defaults)."""
+        available = self.all_columns()
+        chosen = [n for n in (names or ()) if n in available] or list(self.default_columns or self.fields)
+        return [available[n] for n in chosen]
+
+    @classmethod
+    def order_fields(cls) -> dict[str, str]:
+        """Column name → ORM ordering expression for the sortable columns."""
+        return {name: col.order_by for name, col in cls.all_columns().items() if col.order_by}

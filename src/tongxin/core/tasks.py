@@ -1,0 +1,25 @@
+"""Background tasks (django-tasks; the database backend with ``tongxin worker`` by default)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from tongxin.core.models import ImportJob
+
+
+@task()
+def run_import(job_id: int, commit: bool) -> dict:
+    """Validate (preview) or commit an import job in the background."""
+    from tongxin.core.importer import run_job
+    from tongxin.core.views.imports import importer_for
+
+    job = ImportJob.objects.select_related("user", "community").get(pk=job_id)
+    importer_cls = importer_for(job.target)
+    run_job(job, importer_cls, commit=commit)
+    return {"status": job.status, "summary": job.summary}
+
+
+@task()
+def heartbeat() -> str:
+    """A no-op the health check enqueues to prove that the worker runs."""
+    return "ok"

@@ -1,0 +1,14 @@
+"""URLs of the core app."""
+
+from django.urls import path
+
+from tongxin.core.views import pages
+from tongxin.core.views.imports import ImportJobView
+
+app_name = "core"
+urlpatterns = [
+    *pages.ObjectChangeViewSet.urls(),
+    *pages.AccessLogViewSet.urls(),
+    *pages.HolidayViewSet.urls(),
+    path("imports/<int:pk>/", ImportJobView.as_view(), name="importjob_detail"),
+]

@@ -1,0 +1,430 @@
+"""Declarative generic views. A domain app writes a few lines::
+
+    class GridViewSet(ObjectViewSet):
+        model = Grid
+        table = GridTable
+        filterset = GridFilterSet
+        form = GridForm
+
+    urlpatterns = GridViewSet.urls()
+
+and gets list (filter, search, sort, paginate, export CSV/XLSX), detail with history, add/edit,
+delete, bulk edit, bulk delete and bulk import, all scoped to the user and audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms as dj_forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import models, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+
+from tongxin.core import audit, scoping
+from tongxin.core.export import export_response
+from tongxin.core.forms import BulkEditForm, style
+from tongxin.core.models import ObjectChange
+from tongxin.core.registry import registry
+from tongxin.core.tables import Table
+
+
+class OutOfScope(Exception):
+    """A write would leave the user's scope."""
+
+
+class ObjectViewSet:
+    """The declaration of a model's pages. Subclass and set the attributes; call :meth:`urls`."""
+
+    model: ClassVar[type[models.Model]]
+    table: ClassVar[type[Table]]
+    filterset: ClassVar[type | None] = None
+    form: ClassVar[type[dj_forms.ModelForm] | None] = None
+    bulk_edit_form: ClassVar[type[BulkEditForm] | None] = None
+    importer: ClassVar[type | None] = None
+    select_related: ClassVar[tuple[str, ...]] = ()
+    prefetch_related: ClassVar[tuple[str, ...]] = ()
+    detail_fields: ClassVar[tuple[str, ...]] = ()
+    detail_template: ClassVar[str] = "core/object_detail.html"
+    menu_group: ClassVar[str] = ""
+    icon: ClassVar[str] = "bi-list"
+    actions: ClassVar[tuple[str, ...]] = ("add", "import", "export", "bulk_edit", "bulk_delete", "delete", "change")
+
+    @classmethod
+    def queryset(cls) -> models.QuerySet:
+        """The base queryset with the relations every page needs (no N+1)."""
+        qs = cls.model._default_manager.all()
+        if cls.select_related:
+            qs = qs.select_related(*cls.select_related)
+        if cls.prefetch_related:
+            qs = qs.prefetch_related(*cls.prefetch_related)
+        return qs
+
+    @classmethod
+    def url_name(cls, action: str) -> str:
+        meta = cls.model._meta
+        return f"{meta.app_label}:{meta.model_name}_{action}"
+
+    @classmethod
+    def urls(cls) -> list:
+        """URL patterns of every page of the model."""
+        name = cls.model._meta.model_name
+        registry.register(cls)
+        patterns = [
+            path(f"{name}s/", ObjectListView.as_view(viewset=cls), name=f"{name}_list"),
+            path(f"{name}s/<int:pk>/", ObjectDetailView.as_view(viewset=cls), name=f"{name}_detail"),
+            path(f"{name}s/<int:pk>/history/", ObjectHistoryView.as_view(viewset=cls), name=f"{name}_history"),
+        ]
+        if cls.form is not None:
+            patterns += [
+                path(f"{name}s/add/", ObjectEditView.as_view(viewset=cls), name=f"{name}_add"),
+                path(f"{name}s/<int:pk>/edit/", ObjectEditView.as_view(viewset=cls), name=f"{name}_edit"),
+            ]
+        if "delete" in cls.actions:
+            patterns.append(
+                path(f"{name}s/<int:pk>/delete/", ObjectDeleteView.as_view(viewset=cls), name=f"{name}_delete")
+            )
+        if "bulk_delete" in cls.actions:
+            patterns.append(path(f"{name}s/delete/", BulkDeleteView.as_view(viewset=cls), name=f"{name}_bulk_delete"))
+        if cls.bulk_edit_form is not None:
+            patterns.append(path(f"{name}s/edit/", BulkEditView.as_view(viewset=cls), name=f"{name}_bulk_edit"))
+        if cls.importer is not None:
+            from tongxin.core.views.imports import ImportStartView
+
+            patterns.append(path(f"{name}s/import/", ImportStartView.as_view(viewset=cls), name=f"{name}_import"))
+        return patterns
+
+
+class ViewSetView(LoginRequiredMixin, View):
+    """Base of the generic views: knows its viewset and the user's permissions."""
+
+    viewset: type[ObjectViewSet] | None = None
+
+    @property
+    def model(self) -> type[models.Model]:
+        return self.viewset.model
+
+    def require(self, action: str) -> None:
+        """403 unless the user holds ``action`` on the model somewhere."""
+        if not scoping.has_perm(self.request.user, self.model, action):
+            raise PermissionDenied
+
+    def perms(self) -> dict[str, bool]:
+        user = self.request.user
+        return {a: scoping.has_perm(user, self.model, a) for a in scoping.ACTIONS}
+
+    def base_context(self, **extra: Any) -> dict[str, Any]:
+        meta = self.model._meta
+        return {
+            "viewset": self.viewset,
+            "model_meta": meta,
+            "verbose_name": meta.verbose_name,
+            "verbose_name_plural": meta.verbose_name_plural,
+            "list_url": reverse(self.viewset.url_name("list")),
+            "perms": self.perms(),
+            **extra,
+        }
+
+    def return_url(self, default: str) -> str:
+        url = self.request.POST.get("return_url") or self.request.GET.get("return_url")
+        if url and url_has_allowed_host_and_scheme(url, allowed_hosts={self.request.get_host()}):
+            return url
+        return default
+
+
+def filtered(viewset: type[ObjectViewSet], request: HttpRequest, action: str = "view"):
+    """(filterset, queryset): the scoped queryset filtered by the request's query string."""
+    qs = scoping.restrict(viewset.queryset(), request.user, action)
+    if viewset.filterset is None:
+        return None, qs
+    fs = viewset.filterset(request.GET or None, queryset=qs, request=request)
+    return fs, (fs.qs if fs.is_bound and fs.is_valid() else qs)
+
+
+def apply_order(viewset: type[ObjectViewSet], qs: models.QuerySet, sort: str) -> tuple[models.QuerySet, str]:
+    """Order by a table column (``name`` or ``-name``); unknown keys are ignored."""
+    fields = viewset.table.order_fields()
+    key = sort.lstrip("-")
+    if key in fields:
+        expr = fields[key]
+        return qs.order_by(f"-{expr}" if sort.startswith("-") else expr, "pk"), sort
+    return qs, ""
+
+
+class ObjectListView(ViewSetView):
+    """List page: filters, search, sortable columns, pagination, export of the filtered rows."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        self.require("view")
+        fmt = request.GET.get("export")
+        fs, qs = filtered(self.viewset, request, "export" if fmt else "view")
+        qs, sort = apply_order(self.viewset, qs, request.GET.get("sort", ""))
+        columns = request.GET.getlist("columns")
+        table = self.viewset.table(columns=columns, order=sort)
+        if fmt in ("csv", "xlsx"):
+            return self.export(fmt, qs, table)
+        try:
+            per_page = max(1, min(int(request.GET.get("per_page", 50)), 500))
+        except ValueError:
+            per_page = 50
+        page = Paginator(qs, per_page).get_page(request.GET.get("page"))
+        table.rows = page.object_list
+        query = request.GET.copy()
+        query.pop("page", None)
+        sort_query = query.copy()
+        sort_query.pop("sort", None)
+        ctx = self.base_context(
+            table=table,
+            page=page,
+            filterset=fs,
+            query=query.urlencode(),
+            sort_query=sort_query.urlencode(),
+            sort=sort,
+            all_columns=self.viewset.table.all_columns(),
+        )
+        template = (
+            "core/_table.html"
+            if request.headers.get("HX-Request") and request.GET.get("partial")
+            else "core/object_list.html"
+        )
+        return render(request, template, ctx)
+
+    def export(self, fmt: str, qs: models.QuerySet, table: Table) -> HttpResponse:
+        self.require("export")
+        cols = [c for c in table.columns if c.export]
+        personal = [c.name for c in cols if c.name in getattr(self.model, "personal_fields", ())]
+        response = export_response(fmt, cols, qs, str(self.model._meta.verbose_name_plural))
+        if personal:
+            audit.log_access(self.model, "export", fields=personal, row_count=qs.count())
+        return response
+
+
+class ObjectDetailView(ViewSetView):
+    """Detail page with the object's fields, related panels and recent history."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.require("view")
+        obj = scoping.get_scoped_object(self.viewset.queryset(), request.user, "view", pk=pk)
+        fields = self.viewset.detail_fields or self.viewset.table.fields
+        table = self.viewset.table(columns=fields)
+        rows = [(c.verbose_name, c.html(obj)) for c in table.get_columns(fields)]
+        changes = object_changes(obj)[:10]
+        ctx = self.base_context(
+            object=obj,
+            rows=rows,
+            changes=changes,
+            can_change=scoping.can(request.user, obj, "change"),
+            can_delete=scoping.can(request.user, obj, "delete"),
+        )
+        return render(request, self.viewset.detail_template, ctx)
+
+
+def object_changes(obj: models.Model) -> models.QuerySet:
+    """The change log of one object (visible to whoever may view the object)."""
+    ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+    return ObjectChange.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("user", "content_type")
+
+
+class ObjectHistoryView(ViewSetView):
+    """The full change history of one object."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.require("view")
+        obj = scoping.get_scoped_object(self.viewset.queryset(), request.user, "view", pk=pk)
+        page = Paginator(object_changes(obj), 50).get_page(request.GET.get("page"))
+        return render(request, "core/object_history.html", self.base_context(object=obj, page=page))
+
+
+def save_in_scope(user: Any, obj: models.Model, action: str, save) -> None:
+    """Run ``save`` in a transaction and roll it back unless the result lies in the user's scope."""
+    with transaction.atomic():
+        save()
+        if not scoping.restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists():
+            raise OutOfScope
+
+
+class ObjectEditView(ViewSetView):
+    """Create (no pk) or edit a single object through the model's form."""
+
+    def get_object(self, pk: int | None):
+        if pk is None:
+            self.require("add")
+            return self.model()
+        self.require("change")
+        obj = scoping.get_scoped_object(self.viewset.queryset(), self.request.user, "change", pk=pk)
+        obj._prechange = audit.serialize(obj)
+        return obj
+
+    def get_form(self, obj, data=None, files=None):
+        initial = {k: v for k, v in self.request.GET.items() if k != "return_url"} if obj.pk is None else None
+        return self.viewset.form(data, files, instance=obj, user=self.request.user, initial=initial)
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        obj = self.get_object(pk)
+        return self.render(obj, self.get_form(obj))
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        obj = self.get_object(pk)
+        form = self.get_form(obj, request.POST, request.FILES)
+        if form.is_valid():
+            action = "change" if pk else "add"
+
+            def save():
+                form.save()
+
+            try:
+                save_in_scope(request.user, form.instance, action, save)
+            except OutOfScope:
+                form.add_error(None, _("保存失败：该对象将超出您的管辖范围"))
+                return self.render(obj, form, status=403)
+            created = pk is None
+            msg = _("已新建%(model)s“%(obj)s”") if created else _("已修改%(model)s“%(obj)s”")
+            messages.success(request, msg % {"model": self.model._meta.verbose_name, "obj": form.instance})
+            if created and "_addanother" in request.POST:
+                return HttpResponseRedirect(request.path)
+            return HttpResponseRedirect(self.return_url(form.instance.get_absolute_url()))
+        return self.render(obj, form, status=200)
+
+    def render(self, obj, form, status: int = 200) -> HttpResponse:
+        ctx = self.base_context(object=obj, form=form, return_url=self.return_url(""))
+        return render(self.request, "core/object_edit.html", ctx, status=status)
+
+
+class ObjectDeleteView(ViewSetView):
+    """Delete one object after confirmation."""
+
+    def get_object(self, pk: int):
+        self.require("delete")
+        return scoping.get_scoped_object(self.viewset.queryset(), self.request.user, "delete", pk=pk)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_object(pk)
+        return render(request, "core/object_delete.html", self.base_context(object=obj))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_object(pk)
+        label = str(obj)
+        try:
+            with transaction.atomic():
+                obj.delete()
+        except (ProtectedError, RestrictedError) as exc:
+            related = (
+                sorted({str(o._meta.verbose_name) for o in exc.protected_objects if hasattr(o, "_meta")})
+                if hasattr(exc, "protected_objects")
+                else []
+            )
+            messages.error(
+                request,
+                _("无法删除“%(obj)s”：仍有关联的%(related)s")
+                % {"obj": label, "related": "、".join(related) or _("数据")},
+            )
+            return HttpResponseRedirect(obj.get_absolute_url())
+        messages.success(
+            request, _("已删除%(model)s“%(obj)s”") % {"model": self.model._meta.verbose_name, "obj": label}
+        )
+        return HttpResponseRedirect(self.return_url(reverse(self.viewset.url_name("list"))))
+
+
+def selected_pks(request: HttpRequest) -> list[int]:
+    """The ids of the rows ticked on a list page."""
+    out = []
+    for v in request.POST.getlist("pk"):
+        try:
+            out.append(int(v))
+        except ValueError:
+            continue
+    return out
+
+
+class BulkEditView(ViewSetView):
+    """Edit the chosen fields of many objects at once; each object is saved (and audited) on its own."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        self.require("change")
+        pks = selected_pks(request)
+        qs = scoping.restrict(self.viewset.queryset(), request.user, "change").filter(pk__in=pks)
+        form = self.viewset.bulk_edit_form(request.POST if "_apply" in request.POST else None, user=request.user)
+        if "_apply" in request.POST and form.is_valid():
+            changes = form.changes()
+            count = 0
+            try:
+                with transaction.atomic():
+                    for obj in qs:
+                        obj._prechange = audit.serialize(obj)
+                        for name, value in changes.items():
+                            field = self.model._meta.get_field(name)
+                            if field.many_to_many:
+                                continue
+                            setattr(obj, name, value)
+                        obj.full_clean()
+                        obj.save()
+                        for name, value in changes.items():
+                            if self.model._meta.get_field(name).many_to_many:
+                                getattr(obj, name).set(value)
+                        count += 1
+                    if (
+                        scoping.restrict(self.model._default_manager.filter(pk__in=pks), request.user, "change").count()
+                        != count
+                    ):
+                        raise OutOfScope
+            except OutOfScope:
+                messages.error(request, _("批量修改失败：部分对象将超出您的管辖范围"))
+            except Exception as exc:  # ValidationError from full_clean names the field and value
+                from django.core.exceptions import ValidationError
+
+                if not isinstance(exc, ValidationError):
+                    raise
+                messages.error(
+                    request, _("批量修改失败：%(obj)s：%(err)s") % {"obj": obj, "err": "；".join(exc.messages)}
+                )
+            else:
+                messages.success(
+                    request, _("已修改 %(n)s 个%(model)s") % {"n": count, "model": self.model._meta.verbose_name}
+                )
+                return HttpResponseRedirect(self.return_url(reverse(self.viewset.url_name("list"))))
+        return render(
+            request,
+            "core/bulk_edit.html",
+            self.base_context(form=form, objects=qs, return_url=self.return_url("")),
+        )
+
+
+class BulkDeleteView(ViewSetView):
+    """Delete many objects after confirmation."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        self.require("delete")
+        pks = selected_pks(request)
+        qs = scoping.restrict(self.viewset.queryset(), request.user, "delete").filter(pk__in=pks)
+        if "_confirm" in request.POST:
+            count = 0
+            try:
+                with transaction.atomic():
+                    for obj in qs:
+                        obj.delete()
+                        count += 1
+            except (ProtectedError, RestrictedError):
+                messages.error(request, _("无法删除：所选对象仍有关联数据，未删除任何对象"))
+                return HttpResponseRedirect(self.return_url(reverse(self.viewset.url_name("list"))))
+            messages.success(
+                request, _("已删除 %(n)s 个%(model)s") % {"n": count, "model": self.model._meta.verbose_name}
+            )
+            return HttpResponseRedirect(self.return_url(reverse(self.viewset.url_name("list"))))
+        return render(request, "core/bulk_delete.html", self.base_context(objects=qs, return_url=self.return_url("")))
+
+
+def not_found(*args, **kwargs):
+    raise Http404
+
+
+__all__ = ["ObjectViewSet", "style"]

@@ -1,0 +1,128 @@
+"""Bulk import pages: upload → preview (dry run) → commit with a progress bar → result and error workbook."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from tongxin.core import scoping
+from tongxin.core.forms import ImportUploadForm
+from tongxin.core.importer import error_workbook, template_workbook
+from tongxin.core.models import ImportJob
+from tongxin.core.registry import registry
+from tongxin.core.views.generic import ViewSetView
+
+
+def importer_for(target: str):
+    """The importer class of a model label (``org.Grid``)."""
+    for vs in registry.all():
+        if vs.model._meta.label == target and vs.importer is not None:
+            return vs.importer
+    raise LookupError(target)
+
+
+def enqueue(job: ImportJob, commit: bool) -> None:
+    """Hand the job to the worker."""
+    from tongxin.core.tasks import run_import
+
+    run_import.enqueue(job.pk, commit)
+
+
+class ImportStartView(ViewSetView):
+    """Upload a file; the preview (dry run) starts in the background."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        self.require("import")
+        if request.GET.get("template"):
+            from tongxin.core.export import XLSX_TYPE
+
+            response = HttpResponse(template_workbook(self.viewset.importer), content_type=XLSX_TYPE)
+            name = f"{self.model._meta.verbose_name}导入模板.xlsx"
+            from urllib.parse import quote
+
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+            return response
+        return self.render(ImportUploadForm())
+
+    def render(self, form, status=200):
+        importer = self.viewset.importer
+        headers = [(importer.model._meta.get_field(f).verbose_name, names) for f, names in importer.headers.items()]
+        jobs = scoping.restrict(
+            ImportJob.objects.filter(target=self.model._meta.label, user=self.request.user), self.request.user
+        )[:10]
+        return render(
+            self.request,
+            "core/import_start.html",
+            self.base_context(form=form, headers=headers, jobs=jobs),
+            status=status,
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        self.require("import")
+        form = ImportUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        upload = form.cleaned_data["file"]
+        job = ImportJob.objects.create(
+            user=request.user,
+            target=self.model._meta.label,
+            file=upload,
+            file_name=upload.name,
+            all_or_nothing=form.cleaned_data["all_or_nothing"],
+            community=None,
+        )
+        enqueue(job, commit=False)
+        return HttpResponseRedirect(job.get_absolute_url())
+
+
+def _job_for(request: HttpRequest, pk: int) -> ImportJob:
+    job = scoping.get_scoped_object(ImportJob.objects.select_related("user"), request.user, "view", pk=pk)
+    if job.user_id != request.user.pk and not request.user.is_superuser:
+        raise Http404
+    return job
+
+
+class ImportJobView(LoginRequiredMixin, View):
+    """The job page: progress bar while it runs (HTMX polling), then the preview or the result."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = _job_for(request, pk)
+        if request.GET.get("errors"):
+            from urllib.parse import quote
+
+            from tongxin.core.export import XLSX_TYPE
+
+            response = HttpResponse(error_workbook(job), content_type=XLSX_TYPE)
+            response["Content-Disposition"] = (
+                f"attachment; filename*=UTF-8''{quote('未导入的行-' + job.file_name)}.xlsx"
+            )
+            return response
+        vs = next((v for v in registry.all() if v.model._meta.label == job.target), None)
+        ctx = {
+            "job": job,
+            "list_url": reverse(vs.url_name("list")) if vs else "",
+            "verbose_name": vs.model._meta.verbose_name if vs else job.target,
+            "rejected": [p for p in job.problems if p.get("status") == "rejected"][:500],
+            "warned": [p for p in job.problems if p.get("status") != "rejected" and p.get("warnings")][:500],
+        }
+        template = "core/_import_progress.html" if request.headers.get("HX-Request") else "core/import_job.html"
+        return render(request, template, ctx)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = _job_for(request, pk)
+        if job.status != ImportJob.Status.PREVIEW:
+            messages.error(request, _("该导入任务当前不能确认导入"))
+            return HttpResponseRedirect(job.get_absolute_url())
+        model = importer_for(job.target).model
+        if not scoping.has_perm(request.user, model, "import"):
+            raise Http404
+        job.status = ImportJob.Status.PENDING
+        job.processed = 0
+        job.save(update_fields=["status", "processed", "last_updated"])
+        enqueue(job, commit=True)
+        return HttpResponseRedirect(job.get_absolute_url())

@@ -1,0 +1,376 @@
+"""Core pages: login with lockout, home, change log, access log, holidays, account and API tokens, health."""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods
+
+from tongxin.core import scoping
+from tongxin.core.filters import BaseFilterSet
+from tongxin.core.forms import ScopedModelForm, style
+from tongxin.core.importer import ModelImporter
+from tongxin.core.models import AccessLog, ApiToken, Holiday, LoginFailure, ObjectChange
+from tongxin.core.tables import Column, Table
+from tongxin.core.views.generic import ObjectViewSet
+
+# --- login with lockout ------------------------------------------------------------------------
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def login_locked(username: str) -> bool:
+    """True when the account name has too many recent failures."""
+    since = timezone.now() - datetime.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    return LoginFailure.objects.filter(username__iexact=username, at__gte=since).count() >= settings.LOGIN_MAX_FAILURES
+
+
+class LoginForm(auth_views.AuthenticationForm):
+    """Django's login form plus the lockout after repeated failures."""
+
+    error_messages = {
+        **auth_views.AuthenticationForm.error_messages,
+        "locked": _lazy("登录失败次数过多，账号已临时锁定，请 %(minutes)s 分钟后再试或联系管理员。"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def clean(self):
+        username = (self.cleaned_data.get("username") or "").strip()
+        if username and login_locked(username):
+            raise forms.ValidationError(
+                self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCKOUT_MINUTES}
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if username:
+                LoginFailure.objects.create(username=username, ip=_client_ip(self.request))
+            raise
+
+
+class LoginView(auth_views.LoginView):
+    """The login page."""
+
+    form_class = LoginForm
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        LoginFailure.objects.filter(username__iexact=form.get_user().get_username()).delete()
+        return super().form_valid(form)
+
+
+# --- home ----------------------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The user's scope and what needs their attention."""
+    from tongxin.org.models import Division, Grid, RoleAssignment
+
+    assignments = RoleAssignment.objects.filter(user=request.user).select_related("role", "division", "grid")
+    communities = scoping.restrict(Division.objects.filter(level=Division.Level.COMMUNITY), request.user)
+    grids = scoping.restrict(Grid.objects.select_related("community"), request.user)
+    recent = scoping.restrict(ObjectChange.objects.select_related("user", "content_type"), request.user)[:8]
+    imports = request.user.importjob_set.all()[:5] if hasattr(request.user, "importjob_set") else []
+    attention = []
+    unfinished = [j for j in imports if j.status == "preview"]
+    for job in unfinished:
+        attention.append({"text": _("导入“%(f)s”已校验，待确认") % {"f": job.file_name}, "url": job.get_absolute_url()})
+    no_member = grids.filter(members__isnull=True)
+    count_no_member = no_member.count()
+    if count_no_member and scoping.has_perm(request.user, Grid, "change"):
+        attention.append({"text": _("%(n)s 个网格还没有网格员") % {"n": count_no_member}, "url": "/org/grids/?member="})
+    today = timezone.localdate()
+    from tongxin.core.calendar import is_workday
+
+    return render(
+        request,
+        "core/home.html",
+        {
+            "assignments": assignments,
+            "community_count": communities.count(),
+            "communities": communities[:12],
+            "grid_count": grids.count(),
+            "recent": recent,
+            "attention": attention,
+            "today": today,
+            "today_is_workday": is_workday(today),
+        },
+    )
+
+
+# --- change log ---------------------------------------------------------------------------------
+
+
+class ObjectChangeFilterSet(BaseFilterSet):
+    """Filter the change log by user, time, object type and action."""
+
+    search_fields = ("object_repr", "user_name", "message")
+    user = django_filters.CharFilter(field_name="user_name", label=_lazy("用户名"))
+    action = django_filters.ChoiceFilter(choices=ObjectChange.Action.choices, label=_lazy("操作"))
+    source = django_filters.ChoiceFilter(choices=ObjectChange.Source.choices, label=_lazy("来源"))
+    content_type = django_filters.ModelChoiceFilter(
+        queryset=ContentType.objects.filter(app_label__in=["org", "core"]).order_by("app_label", "model"),
+        label=_lazy("对象类型"),
+    )
+    since = django_filters.DateFilter(
+        field_name="time",
+        lookup_expr="date__gte",
+        label=_lazy("起始日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = django_filters.DateFilter(
+        field_name="time",
+        lookup_expr="date__lte",
+        label=_lazy("截止日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    request_id = django_filters.UUIDFilter(label=_lazy("请求/批次"))
+    object_id = django_filters.CharFilter(label=_lazy("对象编号"))
+
+    class Meta:
+        model = ObjectChange
+        fields = ("action", "source", "content_type", "request_id", "object_id")
+
+
+def _object_link(change: ObjectChange):
+    model = change.content_type.model_class()
+    if model is None or change.action == ObjectChange.Action.DELETE:
+        return change.object_repr
+    from django.urls import NoReverseMatch, reverse
+    from django.utils.html import format_html
+
+    try:
+        url = reverse(f"{model._meta.app_label}:{model._meta.model_name}_detail", kwargs={"pk": change.object_id})
+    except NoReverseMatch:
+        return change.object_repr
+    return format_html('<a href="{}">{}</a>', url, change.object_repr)
+
+
+class ObjectChangeTable(Table):
+    """Change log rows."""
+
+    model = ObjectChange
+    time = Column(linkify=True)
+    object = Column(accessor="object_repr", verbose_name=_lazy("对象"), render=_object_link, order_by="object_repr")
+    content_type = Column(
+        render=lambda c: (
+            c.content_type.model_class()._meta.verbose_name if c.content_type.model_class() else c.content_type.model
+        )
+    )
+    fields = ("time", "user_name", "source", "action", "step", "content_type", "object", "request_id", "message")
+    default_columns = ("time", "user_name", "source", "action", "content_type", "object")
+
+
+class ObjectChangeViewSet(ObjectViewSet):
+    """The global change log (read only)."""
+
+    model = ObjectChange
+    table = ObjectChangeTable
+    filterset = ObjectChangeFilterSet
+    select_related = ("user", "content_type")
+    detail_template = "core/objectchange_detail.html"
+    actions = ("export",)
+    menu_group = "system"
+    icon = "bi-clock-history"
+
+
+class AccessLogFilterSet(BaseFilterSet):
+    """Filter the personal-data access log."""
+
+    search_fields = ("user_name", "object_id", "fields", "detail")
+    action = django_filters.ChoiceFilter(choices=AccessLog.Action.choices, label=_lazy("操作"))
+
+    class Meta:
+        model = AccessLog
+        fields = ("action",)
+
+
+class AccessLogTable(Table):
+    """Access log rows."""
+
+    model = AccessLog
+    time = Column(linkify=True)
+    fields = ("time", "user_name", "action", "content_type", "object_id", "fields", "row_count", "detail")
+
+
+class AccessLogViewSet(ObjectViewSet):
+    """The personal-data access log (read only)."""
+
+    model = AccessLog
+    table = AccessLogTable
+    filterset = AccessLogFilterSet
+    select_related = ("content_type",)
+    actions = ("export",)
+    menu_group = "system"
+    icon = "bi-shield-lock"
+
+
+# --- holidays -----------------------------------------------------------------------------------
+
+
+class HolidayForm(ScopedModelForm):
+    """Add a holiday or an adjusted working day (national or local)."""
+
+    class Meta:
+        model = Holiday
+        fields = ("date", "is_workday", "name", "division", "source")
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.user is not None and scoping.scope_q(self.user, Holiday, "add") is not None:
+            self.fields["division"].required = True  # only deployment-wide administrators add national rows
+        self.fields["division"].queryset = (
+            scoping.allowed_divisions(self.user, Holiday, "add") if self.user else self.fields["division"].queryset
+        )
+
+    def clean(self):
+        data = super().clean()
+        day, division = data.get("date"), data.get("division")
+        if day and Holiday.objects.filter(date=day, division=division).exclude(pk=self.instance.pk).exists():
+            where = division or _("全国")
+            self.add_error("date", _("%(where)s 在 %(day)s 已有节假日记录") % {"where": where, "day": day})
+        return data
+
+
+class HolidayFilterSet(BaseFilterSet):
+    """Filter holidays by year, kind and division."""
+
+    search_fields = ("name", "source")
+    year = django_filters.NumberFilter(field_name="date", lookup_expr="year", label=_lazy("年份"))
+    is_workday = django_filters.BooleanFilter(label=_lazy("调休上班"))
+    national = django_filters.BooleanFilter(field_name="division", lookup_expr="isnull", label=_lazy("全国"))
+
+    class Meta:
+        model = Holiday
+        fields = ("is_workday",)
+
+
+class HolidayTable(Table):
+    """Holiday rows."""
+
+    model = Holiday
+    date = Column(linkify=True)
+    fields = ("date", "is_workday", "name", "division", "source")
+
+
+class HolidayImporter(ModelImporter):
+    """Holidays from a spreadsheet (e.g. the notice for 2027), upsert by date and division."""
+
+    model = Holiday
+    form = HolidayForm
+    key = ("date", "division")
+    required_headers = ("date", "name")
+    headers = {
+        "date": ["日期"],
+        "is_workday": ["上班", "是否上班", "调休上班"],
+        "name": ["名称", "节日"],
+        "division": ["适用区划", "区划", "区划代码"],
+        "source": ["依据", "来源"],
+    }
+    example = {
+        "date": "2027-01-01",
+        "is_workday": "否",
+        "name": "元旦",
+        "division": "",
+        "source": "国务院办公厅关于2027年部分节假日安排的通知",
+    }
+
+    def find_existing(self, data):
+        if not data.get("date"):
+            return None
+        qs = scoping.restrict(Holiday.objects.all(), self.user, "change").filter(date=data["date"])
+        return qs.filter(division_id=data.get("division") or None).first()
+
+
+class HolidayViewSet(ObjectViewSet):
+    """The holiday table (national and local)."""
+
+    model = Holiday
+    table = HolidayTable
+    filterset = HolidayFilterSet
+    form = HolidayForm
+    importer = HolidayImporter
+    select_related = ("division",)
+    menu_group = "system"
+    icon = "bi-calendar3"
+
+
+# --- account & API tokens ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The user's roles and API tokens; create or revoke a token."""
+    new_key = None
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            ApiToken.objects.filter(user=request.user, pk=request.POST.get("revoke")).delete()
+            messages.success(request, _("令牌已撤销"))
+            return redirect("account")
+        name = (request.POST.get("name") or "").strip()[:64]
+        _token, new_key = ApiToken.issue(request.user, name)
+    return render(
+        request,
+        "core/account.html",
+        {
+            "tokens": request.user.api_tokens.all(),
+            "new_key": new_key,
+            "assignments": request.user.role_assignments.select_related("role", "division", "grid"),
+        },
+    )
+
+
+# --- health ---------------------------------------------------------------------------------------
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and worker status for monitoring (no personal data)."""
+    status = {"database": "ok", "worker": "unknown"}
+    code = 200
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+    except Exception as exc:  # pragma: no cover - exercised only with a broken database
+        status["database"] = f"error: {exc.__class__.__name__}"
+        code = 503
+    try:
+        from django_tasks_db.models import DBTaskResult
+
+        now = timezone.now()
+        last = (
+            DBTaskResult.objects.filter(finished_at__isnull=False)
+            .order_by("-finished_at")
+            .values_list("finished_at", flat=True)
+            .first()
+        )
+        waiting = DBTaskResult.objects.filter(
+            status="READY", enqueued_at__lt=now - datetime.timedelta(minutes=2)
+        ).count()
+        status["worker"] = "stalled" if waiting else "ok"
+        status["tasks_waiting"] = waiting
+        status["last_task_finished"] = last.isoformat() if last else None
+    except Exception as exc:
+        status["worker"] = f"error: {exc.__class__.__name__}"
+    return JsonResponse(status, status=code)

@@ -1,0 +1,44 @@
+"""Pages of the organisation app: a few declarative lines per model."""
+
+from tongxin.core.views.generic import ObjectViewSet
+from tongxin.org import filters, forms, importers, tables
+from tongxin.org.models import Division, Grid, RoleAssignment
+
+
+class DivisionViewSet(ObjectViewSet):
+    """Divisions (行政区划)."""
+
+    model = Division
+    table = tables.DivisionTable
+    filterset = filters.DivisionFilterSet
+    form = forms.DivisionForm
+    select_related = ("parent",)
+    menu_group = "org"
+    icon = "bi-diagram-3"
+
+
+class GridViewSet(ObjectViewSet):
+    """Grids (网格)."""
+
+    model = Grid
+    table = tables.GridTable
+    filterset = filters.GridFilterSet
+    form = forms.GridForm
+    bulk_edit_form = forms.GridBulkEditForm
+    importer = importers.GridImporter
+    select_related = ("community", "party_member")
+    prefetch_related = ("members",)
+    menu_group = "org"
+    icon = "bi-grid-3x3"
+
+
+class RoleAssignmentViewSet(ObjectViewSet):
+    """Role assignments (角色授权)."""
+
+    model = RoleAssignment
+    table = tables.RoleAssignmentTable
+    filterset = filters.RoleAssignmentFilterSet
+    form = forms.RoleAssignmentForm
+    select_related = ("user", "role", "division", "grid")
+    menu_group = "org"
+    icon = "bi-person-badge"

@@ -1,0 +1,30 @@
+"""Root URLconf: pages per app, the API under /api/v1/, health, i18n."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.static import serve
+
+from tongxin.core.api import api
+from tongxin.core.api_routes import router as core_router
+from tongxin.core.views import pages
+from tongxin.org.api import router as org_router
+
+api.add_router("/core/", core_router)
+api.add_router("/org/", org_router)
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("login/", pages.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", pages.account, name="account"),
+    path("healthz", pages.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("core/", include("tongxin.core.urls")),
+    path("org/", include("tongxin.org.urls")),
+]
+if settings.DEBUG:
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -1,0 +1,49 @@
+"""Generic page/API tests for the organisation models (scoping, permissions, audit, query counts)."""
+
+import itertools
+
+from tongxin.core.models import User
+from tongxin.core.testing import ModelTestCase
+from tongxin.org.models import Division, Grid, RoleAssignment
+from tongxin.org.views import DivisionViewSet, GridViewSet, RoleAssignmentViewSet
+
+_seq = itertools.count(1)
+
+
+class TestDivision(ModelTestCase):
+    viewset = DivisionViewSet
+    api_base = "/api/v1/org/divisions/"
+
+    def make(self, world, community):
+        n = next(_seq)
+        return Division.objects.create(
+            code=f"{community.code}{n:03d}", name=f"第{n}居民小组", level="group", parent=community
+        )
+
+
+class TestGrid(ModelTestCase):
+    viewset = GridViewSet
+    api_base = "/api/v1/org/grids/"
+
+    def make(self, world, community):
+        n = next(_seq)
+        return Grid.objects.create(community=community, code=f"G{n:03d}", name=f"网格{n}")
+
+    def valid_data(self, world, community):
+        n = next(_seq)
+        return {"community": community.pk, "code": f"N{n}", "name": f"新网格{n}", "description": "试点"}
+
+
+class TestRoleAssignment(ModelTestCase):
+    viewset = RoleAssignmentViewSet
+    api_base = "/api/v1/org/roleassignments/"
+
+    def make(self, world, community):
+        n = next(_seq)
+        user = User.objects.create_user(username=f"u{n}", password="x-Strong-12345")
+        return RoleAssignment.objects.create(user=user, role=world.roles["worker"], division=community)
+
+    def valid_data(self, world, community):
+        n = next(_seq)
+        user = User.objects.create_user(username=f"new{n}", password="x-Strong-12345")
+        return {"user": user.pk, "role": world.roles["worker"].pk, "division": community.pk}
