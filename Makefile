@@ -21,7 +21,6 @@ browser-deps:
 
 run: $(STAMP)
 	TONGXIN_STATIC_MANIFEST=1 $(BIN)/tongxin collectstatic --noinput -v0
-	$(BIN)/tongxin compilemessages -v0 --ignore=.venv 2>/dev/null || true
 	$(BIN)/tongxin migrate -v0
 	$(BIN)/tongxin demo
 	@echo "同心 Tongxin: http://127.0.0.1:8000/  (Ctrl-C stops the web server and the worker)"
@@ -49,7 +48,7 @@ format: $(STAMP)
 
 # Regenerate the translation catalogue (zh-Hans msgids → English) and compile it.
 messages: $(STAMP)
-	cd src/tongxin && ../../$(BIN)/tongxin makemessages -l en --ignore=static -v0 && ../../$(BIN)/tongxin compilemessages -v0
+	cd src/tongxin && ../../$(BIN)/tongxin makemessages -l en --ignore=static -v0 && msgfmt --check -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po
 
 bench: $(STAMP)
 	$(BIN)/python -m tongxin.bench

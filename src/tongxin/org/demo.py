@@ -66,7 +66,8 @@ def run(stdout: Any) -> list[tuple[str, str, str, str]]:
     for username, name, role_code, where in USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, name=name, is_staff=role_code == "administrator", is_superuser=False)
+            admin = role_code == "administrator"  # the demo administrator may also use the Django admin
+            user = User(username=username, name=name, is_staff=admin, is_superuser=admin)
             user.set_password(DEMO_PASSWORD)
             user.save()
         role = Role.objects.get(codename=role_code)
