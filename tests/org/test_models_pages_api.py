@@ -2,7 +2,7 @@
 
 import itertools
 
-from tongxin.core.models import User
+from tongxin.core.models import ObjectChange, User
 from tongxin.core.testing import ModelTestCase
 from tongxin.org.models import Division, Grid, RoleAssignment
 from tongxin.org.views import DivisionViewSet, GridViewSet, RoleAssignmentViewSet
@@ -47,3 +47,16 @@ class TestRoleAssignment(ModelTestCase):
         n = next(_seq)
         user = User.objects.create_user(username=f"new{n}", password="x-Strong-12345")
         return {"user": user.pk, "role": world.roles["worker"].pk, "division": community.pk}
+
+
+def test_grid_bulk_edit_changes_only_rows_in_scope_and_is_audited(client, world):
+    mine, foreign = world.grid_a, world.grid_b
+    client.force_login(world.users["director"])
+    response = client.post("/org/grids/edit/", {"pk": [mine.pk, foreign.pk], "description": "已核查", "_apply": "1"})
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    foreign.refresh_from_db()
+    assert mine.description == "已核查"
+    assert foreign.description == ""
+    change = ObjectChange.objects.filter(object_id=str(mine.pk), action="update").latest("time")
+    assert change.prechange_data["description"] == "" and change.postchange_data["description"] == "已核查"

@@ -146,6 +146,22 @@ class ModelTestCase:
         assert response.status_code in (200, 403)
         assert self.model.objects.count() == before
 
+    def test_bulk_delete_touches_only_rows_in_scope(self, client, world):
+        if "bulk_delete" not in self.viewset.actions:
+            return
+        if not scoping.has_perm(world.users[self.manager], self.model, "delete"):
+            return
+        mine, foreign = self.make(world, world.a), self.make(world, world.b)
+        self.login(client, world, self.manager)
+        url = self.url("bulk_delete")
+        confirm = client.post(url, {"pk": [mine.pk, foreign.pk]})
+        assert confirm.status_code == 200 and list(confirm.context["objects"]) == [mine]
+        response = client.post(url, {"pk": [mine.pk, foreign.pk], "_confirm": "1"})
+        assert response.status_code == 302
+        assert not self.model.objects.filter(pk=mine.pk).exists()
+        assert self.model.objects.filter(pk=foreign.pk).exists()
+        assert ObjectChange.objects.filter(action="delete", object_id=str(mine.pk)).exists()
+
     def test_list_query_count_is_bounded(self, client, world):
         self.login(client, world, self.manager)
         self.make(world, world.a)

@@ -374,3 +374,39 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:
         status["worker"] = f"error: {exc.__class__.__name__}"
     return JsonResponse(status, status=code)
+
+
+# --- calendar -----------------------------------------------------------------------------------
+
+
+@login_required
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    """A year at a glance: holidays and adjusted working days (national and the user's local ones),
+    and the festivals computed from the lunar calendar (春节, 火把节, 三月街, ...)."""
+    from tongxin.core.calendar import holidays_between
+    from tongxin.core.festivals import festivals_in
+    from tongxin.org.models import Division
+
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    year = min(max(year, 1901), 2099)
+    divisions = scoping.restrict(Division.objects.filter(level=Division.Level.COMMUNITY), request.user)
+    division = divisions.filter(pk=request.GET.get("division") or None).first() if request.GET.get("division") else None
+    division = division or divisions.first()
+    rows = holidays_between(datetime.date(year, 1, 1), datetime.date(year, 12, 31), division)
+    return render(
+        request,
+        "core/calendar.html",
+        {
+            "year": year,
+            "prev": year - 1,
+            "next": year + 1,
+            "division": division,
+            "divisions": divisions[:200],
+            "holidays": rows,
+            "festivals": festivals_in(year),
+            "has_national": rows.filter(division__isnull=True).exists(),
+        },
+    )
