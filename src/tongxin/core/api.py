@@ -105,7 +105,7 @@ def _form_errors(form) -> dict[str, list[str]]:
 
 
 def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schema] | None = None) -> Router:
-    """Add list, detail, create, update (PATCH/PUT merge) and delete endpoints for a viewset's model."""
+    """Add list, detail, create, update (PATCH: the given fields over the current ones) and delete endpoints."""
     model: type[models.Model] = viewset.model
     name = model._meta.model_name
     label = str(model._meta.verbose_name)

@@ -45,12 +45,9 @@ _current: ContextVar[AuditContext | None] = ContextVar("tongxin_audit_context", 
 
 
 def current() -> AuditContext:
-    """The active audit context (a fresh "system" context when none is set)."""
+    """The active audit context; outside any context each write gets a fresh "system" context of its own."""
     ctx = _current.get()
-    if ctx is None:
-        ctx = AuditContext()
-        _current.set(ctx)
-    return ctx
+    return ctx if ctx is not None else AuditContext()
 
 
 @contextlib.contextmanager

@@ -15,15 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 
 from tongxin.core.workcalendar import OfficeHours, WorkCalendar
 
 NATIONAL_CSV = Path(__file__).resolve().parent / "data" / "holidays_cn.csv"
-_CACHE_KEY = "tongxin:holiday-version"
-_calendars: dict[tuple[int | None, int], WorkCalendar] = {}
+_calendars: dict[tuple, WorkCalendar] = {}
 
 
 class HolidayFileError(ValueError):
@@ -86,12 +84,16 @@ def load_holidays(path: str | Path = NATIONAL_CSV, division: Any = None, model: 
 
 
 def invalidate(*args: Any, **kwargs: Any) -> None:
-    """Forget cached calendars (called when holidays change)."""
+    """Forget this process's cached calendars (other processes notice the table's new version)."""
     _calendars.clear()
-    try:
-        cache.incr(_CACHE_KEY)
-    except ValueError:
-        cache.set(_CACHE_KEY, 1, None)
+
+
+def _table_version() -> tuple:
+    """A cheap fingerprint of the holiday table: any insert, update or delete changes it, in every process."""
+    from tongxin.core.models import Holiday
+
+    agg = Holiday.objects.aggregate(n=Count("id"), last=Max("last_updated"), top=Max("id"))
+    return (agg["n"], agg["last"], agg["top"])
 
 
 def calendar_for(division: Any = None) -> WorkCalendar:
@@ -99,8 +101,7 @@ def calendar_for(division: Any = None) -> WorkCalendar:
     from tongxin.core.models import Holiday
     from tongxin.core.scoping import path_prefixes
 
-    version = cache.get_or_set(_CACHE_KEY, 1, None)
-    key = (getattr(division, "pk", None), version)
+    key = (getattr(division, "pk", None), _table_version())
     cal = _calendars.get(key)
     if cal is not None:
         return cal
@@ -112,7 +113,8 @@ def calendar_for(division: Any = None) -> WorkCalendar:
         for day, flag in local.values_list("date", "is_workday"):
             overrides[day] = flag  # deeper divisions come later and win
     cal = WorkCalendar(overrides, office_hours=OfficeHours.parse(settings.OFFICE_HOURS))
-    _calendars.clear() if len(_calendars) > 256 else None
+    if len(_calendars) > 256:
+        _calendars.clear()
     _calendars[key] = cal
     return cal
 

@@ -40,9 +40,8 @@ class ScopedModelForm(forms.ModelForm):
             related = field.queryset.model
             if name == division_field and user is not None:
                 action = "change" if self.instance.pk else "add"
-                levels = tuple(field.queryset.values_list("level", flat=True).distinct()) if False else ()
                 field.queryset = field.queryset.filter(
-                    pk__in=scoping.allowed_divisions(user, model, action, levels).values("pk")
+                    pk__in=scoping.allowed_divisions(user, model, action).values("pk")
                 )
             elif user is not None and hasattr(related, "scope_division"):
                 field.queryset = scoping.restrict(field.queryset, user, "view")

@@ -197,11 +197,23 @@ class ObjectChange(models.Model):
         return reverse("core:objectchange_detail", kwargs={"pk": self.pk})
 
     def diff(self) -> list[tuple[str, Any, Any]]:
-        """The changed fields as (field, before, after), in field order."""
+        """The changed fields as (field name, before, after), in field order."""
         pre = self.prechange_data or {}
         post = self.postchange_data or {}
         keys = list(dict.fromkeys([*pre.keys(), *post.keys()]))
         return [(k, pre.get(k), post.get(k)) for k in keys if pre.get(k) != post.get(k)]
+
+    def labelled_diff(self) -> list[tuple[str, Any, Any]]:
+        """The changed fields as (the field's label for people, before, after)."""
+        model = self.content_type.model_class()
+
+        def label(name: str) -> str:
+            try:
+                return str(model._meta.get_field(name).verbose_name) if model else name
+            except Exception:
+                return name
+
+        return [(label(k), before, after) for k, before, after in self.diff()]
 
 
 class AccessLog(models.Model):
@@ -317,6 +329,9 @@ class ImportJob(TongxinModel):
     error = models.TextField(_("错误"), blank=True)
 
     scope_division: ClassVar[str | None] = "community"
+    # An import job is an operational record, not domain data: its rows' raw values (possibly personal data)
+    # must not be copied into the change log; the objects it writes are logged under its batch id.
+    audit_skip: ClassVar[bool] = True
 
     class Meta:
         verbose_name = _("导入任务")

@@ -17,9 +17,3 @@ def run_import(job_id: int, commit: bool) -> dict:
     importer_cls = importer_for(job.target)
     run_job(job, importer_cls, commit=commit)
     return {"status": job.status, "summary": job.summary}
-
-
-@task()
-def heartbeat() -> str:
-    """A no-op the health check enqueues to prove that the worker runs."""
-    return "ok"

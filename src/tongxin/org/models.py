@@ -260,8 +260,13 @@ class RoleAssignment(TongxinModel):
         if self.role_id and self.role.grant_levels:
             level = "grid" if self.grid_id else (self.division.level if self.division_id else "deployment")
             if level not in self.role.grant_levels:
+                names = {"grid": _("网格"), "deployment": _("全部区域"), **dict(Division.Level.choices)}
+                allowed = "、".join(str(names.get(lv, lv)) for lv in self.role.grant_levels)
                 raise ValidationError(
-                    {"role": _("角色“%(role)s”不能授予在该层级（%(level)s）") % {"role": self.role, "level": level}}
+                    {
+                        "role": _("角色“%(role)s”不能授予在%(level)s层级，只能授予在：%(allowed)s")
+                        % {"role": self.role, "level": names.get(level, level), "allowed": allowed}
+                    }
                 )
 
     def save(self, *args, **kwargs) -> None:

@@ -52,9 +52,7 @@ class ImportStartView(ViewSetView):
     def render(self, form, status=200):
         importer = self.viewset.importer
         headers = [(importer.model._meta.get_field(f).verbose_name, names) for f, names in importer.headers.items()]
-        jobs = scoping.restrict(
-            ImportJob.objects.filter(target=self.model._meta.label, user=self.request.user), self.request.user
-        )[:10]
+        jobs = ImportJob.objects.filter(target=self.model._meta.label, user=self.request.user)[:10]
         return render(
             self.request,
             "core/import_start.html",
@@ -81,8 +79,12 @@ class ImportStartView(ViewSetView):
 
 
 def _job_for(request: HttpRequest, pk: int) -> ImportJob:
-    job = scoping.get_scoped_object(ImportJob.objects.select_related("user"), request.user, "view", pk=pk)
-    if job.user_id != request.user.pk and not request.user.is_superuser:
+    """An import job belongs to the user who uploaded it (its rows are checked against that user's scope)."""
+    qs = ImportJob.objects.select_related("user")
+    if not request.user.is_superuser:
+        qs = qs.filter(user=request.user)
+    job = qs.filter(pk=pk).first()
+    if job is None:
         raise Http404
     return job
 
