@@ -152,7 +152,7 @@ def test_engine_rejects_bad_rows_with_field_and_value_and_keeps_the_valid_ones(t
     assert "所属社区" in unknown and "不存在社区" in unknown
     missing = " ".join(problems[4]["errors"])
     assert "网格名称" in missing
-    assert problems[3]["values"]["所属社区"] == "不存在社区"
+    assert dict(problems[3]["values"])["所属社区"] == "不存在社区"
 
 
 def test_engine_reimport_is_unchanged_and_a_changed_cell_updates(tmp_path, world):

@@ -198,7 +198,8 @@ class RowResult:
             "status": self.status,
             "errors": self.errors,
             "warnings": self.warnings,
-            "values": self.values,
+            # (header, value) pairs: a JSON object would lose the column order on PostgreSQL (jsonb)
+            "values": [[h, v] for h, v in self.values.items()],
         }
 
 
@@ -376,7 +377,7 @@ def error_workbook(job: ImportJob) -> bytes:
     rejected = [p for p in job.problems if p.get("status") == "rejected"]
     headers: list[str] = []
     for p in rejected:
-        for h in p.get("values", {}):
+        for h, _v in p.get("values", []):
             if h not in headers:
                 headers.append(h)
     ws.append([_("原行号"), *headers, _("错误原因")])
@@ -384,7 +385,8 @@ def error_workbook(job: ImportJob) -> bytes:
         cell.font = Font(bold=True)
     ws.cell(row=1, column=len(headers) + 2).fill = PatternFill("solid", fgColor="FFE0E0")
     for p in rejected:
-        ws.append([p["row"], *[p["values"].get(h, "") for h in headers], "；".join(p.get("errors", []))])
+        values = dict(p.get("values", []))
+        ws.append([p["row"], *[values.get(h, "") for h in headers], "；".join(p.get("errors", []))])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
