@@ -33,3 +33,19 @@ def test_every_model_declares_scope():
                 "core.ApiToken",
                 "core.LoginFailure",
             ), model._meta.label
+
+
+def test_scope_check_passes_for_the_shipped_models():
+    from tongxin.core.checks import check_scope_declarations
+
+    assert check_scope_declarations(None) == []
+
+
+def test_scope_check_reports_a_lookup_that_does_not_reach_a_division(monkeypatch):
+    from tongxin.core.checks import check_scope_declarations
+    from tongxin.org.models import Grid
+
+    monkeypatch.setattr(Grid, "scope_division", "party_member")  # leads to a user, not a division
+    errors = check_scope_declarations(None)
+    assert [e.id for e in errors] == ["tongxin.E001"]
+    assert "org.Grid.scope_division" in errors[0].msg

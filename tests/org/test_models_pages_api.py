@@ -60,3 +60,11 @@ def test_grid_bulk_edit_changes_only_rows_in_scope_and_is_audited(client, world)
     assert foreign.description == ""
     change = ObjectChange.objects.filter(object_id=str(mine.pk), action="update").latest("time")
     assert change.prechange_data["description"] == "" and change.postchange_data["description"] == "已核查"
+
+
+def test_boolean_filters_offer_all_yes_no_not_unknown(client, world):
+    client.force_login(world.users["director"])
+    page = client.get("/org/grids/").content.decode()
+    assert "未知" not in page
+    red = client.get("/org/grids/").context["filterset"].form["red"]
+    assert [str(label) for _v, label in red.field.widget.choices] == ["全部", "是", "否"]

@@ -22,6 +22,7 @@ from pydantic import create_model
 
 from tongxin.core import audit, scoping
 from tongxin.core.registry import registry
+from tongxin.core.views.generic import apply_order, filtered, page_size
 
 
 class TokenAuth(HttpBearer):
@@ -122,22 +123,14 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
     def list_objects(request: HttpRequest):
         if not scoping.has_perm(request.user, model, "view"):
             raise PermissionDenied
-        qs = scoping.restrict(viewset.queryset(), request.user, "view")
-        if viewset.filterset is not None:
-            params = request.GET.copy()
-            fs = viewset.filterset(params, queryset=qs, request=request)
-            if fs.is_bound and not fs.is_valid():
-                return api.create_response(
-                    request, {"detail": _("过滤条件无效"), "errors": _form_errors(fs.form)}, status=400
-                )
-            qs = fs.qs
-        ordering = request.GET.get("ordering", "")
-        fields = viewset.table.order_fields()
-        if ordering.lstrip("-") in fields:
-            expr = fields[ordering.lstrip("-")]
-            qs = qs.order_by(f"-{expr}" if ordering.startswith("-") else expr, "pk")
+        fs, qs = filtered(viewset, request, "view")
+        if fs is not None and fs.is_bound and not fs.is_valid():
+            return api.create_response(
+                request, {"detail": _("过滤条件无效"), "errors": _form_errors(fs.form)}, status=400
+            )
+        qs, _sort = apply_order(viewset, qs, request.GET.get("ordering", ""))
         try:
-            limit = max(1, min(int(request.GET.get("limit", 50)), 1000))
+            limit = page_size(request.GET.get("limit"))
             offset = max(0, int(request.GET.get("offset", 0)))
         except ValueError:
             return api.create_response(request, {"detail": _("limit/offset 应为整数")}, status=400)

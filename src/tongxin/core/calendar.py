@@ -13,10 +13,12 @@ import datetime
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.utils.translation import gettext as _
 
 from tongxin.core.workcalendar import OfficeHours, WorkCalendar
 
@@ -38,15 +40,15 @@ def parse_holiday_rows(rows: Iterable[dict[str, str]]) -> list[dict[str, Any]]:
         try:
             day = datetime.date.fromisoformat(text)
         except ValueError:
-            errors.append(f"第 {number} 行 日期“{text}”不是 YYYY-MM-DD 格式的日期")
+            errors.append(_("第 %(row)s 行 日期“%(value)s”不是 YYYY-MM-DD 格式的日期") % {"row": number, "value": text})
             continue
         flag = row.get("is_workday", row.get("上班", ""))
         if flag not in ("0", "1", "是", "否", "true", "false", "True", "False"):
-            errors.append(f"第 {number} 行 is_workday“{flag}”应为 0 或 1")
+            errors.append(_("第 %(row)s 行 上班（is_workday）“%(value)s”应为 0 或 1") % {"row": number, "value": flag})
             continue
         name = row.get("name") or row.get("名称", "")
         if not name:
-            errors.append(f"第 {number} 行 名称为空")
+            errors.append(_("第 %(row)s 行 名称为空") % {"row": number})
             continue
         out.append(
             {
@@ -112,7 +114,9 @@ def calendar_for(division: Any = None) -> WorkCalendar:
         local = Holiday.objects.filter(division__path__in=path_prefixes(division.path)).order_by("division__path")
         for day, flag in local.values_list("date", "is_workday"):
             overrides[day] = flag  # deeper divisions come later and win
-    cal = WorkCalendar(overrides, office_hours=OfficeHours.parse(settings.OFFICE_HOURS))
+    cal = WorkCalendar(
+        overrides, office_hours=OfficeHours.parse(settings.OFFICE_HOURS), tz=ZoneInfo(settings.TIME_ZONE)
+    )
     if len(_calendars) > 256:
         _calendars.clear()
     _calendars[key] = cal

@@ -21,11 +21,6 @@ class _Echo:
         return value
 
 
-def _iter_rows(queryset, chunk_size: int = 2000) -> Iterator:
-    prefetches = getattr(queryset, "_prefetch_related_lookups", ())
-    return queryset.iterator(chunk_size=chunk_size) if not prefetches or chunk_size else iter(queryset)
-
-
 def csv_stream(columns: list[Column], rows: Iterable) -> Iterator[str]:
     """CSV lines (UTF-8 with BOM so that Excel opens Chinese correctly)."""
     writer = csv.writer(_Echo())

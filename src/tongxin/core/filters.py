@@ -6,17 +6,31 @@ from functools import reduce
 from operator import or_
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.forms import style
 
 
+class YesNoSelect(forms.Select):
+    """全部 / 是 / 否 for a boolean filter (instead of Django's 未知 / 是 / 否)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))])
+
+
 class BaseFilterSet(django_filters.FilterSet):
-    """Adds the search box ``q`` over ``search_fields`` and Bootstrap styling."""
+    """Adds the search box ``q`` over ``search_fields``, Bootstrap styling and 全部/是/否 boolean filters."""
 
     search_fields: tuple[str, ...] = ()
     q = django_filters.CharFilter(method="search", label=_("搜索"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.filters.values():
+            if isinstance(f, django_filters.BooleanFilter):
+                f.extra.setdefault("widget", YesNoSelect)
 
     def search(self, queryset, name, value):
         """Match every word of ``value`` against any of the search fields."""

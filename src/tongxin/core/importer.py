@@ -245,17 +245,10 @@ class ModelImporter:
             return "on" if text in ("是", "1", "true", "True", "Y", "y", "√") else ""
         return text
 
-    def form_data(self, values: dict[str, str], instance: models.Model | None) -> tuple[dict[str, Any], list[str]]:
-        """Form data for one row, starting from the instance's current values (so blank columns keep them)."""
+    def resolve_row(self, values: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+        """The row's cells as form data (relations and choices resolved), with a message per unknown value."""
         errors: list[str] = []
         data: dict[str, Any] = {}
-        if instance is not None:
-            initial = dj_forms.models.model_to_dict(instance)
-            for name, value in initial.items():
-                if isinstance(value, list):
-                    data[name] = [getattr(v, "pk", v) for v in value]
-                elif value is not None:
-                    data[name] = value
         if self.community is not None and "community" in self.form.base_fields and "community" not in values:
             data["community"] = self.community.pk
         for fname, text in values.items():
@@ -268,6 +261,17 @@ class ModelImporter:
                 continue
             data[fname] = resolved
         return data, errors
+
+    @staticmethod
+    def current_data(instance: models.Model) -> dict[str, Any]:
+        """An existing object's values as form data, so that columns the file leaves out keep their values."""
+        data: dict[str, Any] = {}
+        for name, value in dj_forms.models.model_to_dict(instance).items():
+            if isinstance(value, list):
+                data[name] = [getattr(v, "pk", v) for v in value]
+            elif value is not None:
+                data[name] = value
+        return data
 
     def find_existing(self, data: dict[str, Any]) -> models.Model | None:
         """The existing object with the same natural key (scoped to what the user may change)."""
@@ -286,28 +290,25 @@ class ModelImporter:
         if missing:
             names = "、".join(str(self.headers.get(f, [f])[0]) for f in missing)
             raise ImportFileError(_("缺少必需的列：%(names)s") % {"names": names})
-        results: list[RowResult] = []
         counts = {"rows": 0, "created": 0, "updated": 0, "unchanged": 0, "rejected": 0, "warnings": 0}
         batch = uuid.uuid4()
         problems: list[dict[str, Any]] = []
-        with audit.audit_context(user=self.user, source=ObjectChange.Source.IMPORT, request_id=batch):
-            try:
-                with transaction.atomic():
-                    for number, cells in data_rows:
-                        result = self.process_row(number, cells, hmap, commit=commit)
-                        counts["rows"] += 1
-                        counts[result.status] += 1
-                        if result.warnings:
-                            counts["warnings"] += 1
-                        if result.errors or result.warnings:
-                            problems.append(result.as_dict())
-                        results.append(result)
-                        if progress and counts["rows"] % 50 == 0:
-                            progress(counts["rows"])
-                    if not commit or (all_or_nothing and counts["rejected"]):
-                        transaction.set_rollback(True)
-            except ImportFileError:
-                raise
+        with (
+            audit.audit_context(user=self.user, source=ObjectChange.Source.IMPORT, request_id=batch),
+            transaction.atomic(),
+        ):
+            for number, cells in data_rows:
+                result = self.process_row(number, cells, hmap)
+                counts["rows"] += 1
+                counts[result.status] += 1
+                if result.warnings:
+                    counts["warnings"] += 1
+                if result.errors or result.warnings:
+                    problems.append(result.as_dict())
+                if progress and counts["rows"] % 50 == 0:
+                    progress(counts["rows"])
+            if not commit or (all_or_nothing and counts["rejected"]):
+                transaction.set_rollback(True)
         if commit and all_or_nothing and counts["rejected"]:
             counts["created"] = counts["updated"] = 0
             counts["rolled_back"] = True
@@ -319,15 +320,15 @@ class ModelImporter:
             "batch_id": str(batch),
         }
 
-    def process_row(self, number: int, cells: list, hmap: HeaderMap, *, commit: bool) -> RowResult:
+    def process_row(self, number: int, cells: list, hmap: HeaderMap) -> RowResult:
         """Validate one row through the form; save it inside a savepoint so one bad row loses nothing else."""
         values = {f: cell_text(cells[i]) if i < len(cells) else "" for f, i in hmap.columns.items()}
         shown = {hmap.headers[i]: values[f] for f, i in hmap.columns.items()}
         result = RowResult(row=number, status="rejected", values=shown)
-        probe, errors = self.form_data(values, None)
-        instance = self.find_existing(probe)
-        data, errors = self.form_data(values, instance)
+        data, errors = self.resolve_row(values)
+        instance = self.find_existing(data)
         if instance is not None:
+            data = {**self.current_data(instance), **data}
             before = audit.serialize(instance)
             instance._prechange = before
         form = self.form(data, instance=instance, user=self.user)

@@ -35,6 +35,9 @@ class GridFilterSet(BaseFilterSet):
         field_name="party_member", lookup_expr="isnull", exclude=True, label=_("红色网格")
     )
     member = django_filters.CharFilter(field_name="members__username", label=_("网格员账号"))
+    staffed = django_filters.BooleanFilter(
+        field_name="members", lookup_expr="isnull", exclude=True, distinct=True, label=_("已有网格员")
+    )
 
     class Meta:
         model = Grid

@@ -17,14 +17,15 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms as dj_forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -33,7 +34,7 @@ from django.views import View
 
 from tongxin.core import audit, scoping
 from tongxin.core.export import export_response
-from tongxin.core.forms import BulkEditForm, style
+from tongxin.core.forms import BulkEditForm
 from tongxin.core.models import ObjectChange
 from tongxin.core.registry import registry
 from tongxin.core.tables import Table
@@ -143,7 +144,11 @@ class ViewSetView(LoginRequiredMixin, View):
 
 
 def filtered(viewset: type[ObjectViewSet], request: HttpRequest, action: str = "view"):
-    """(filterset, queryset): the scoped queryset filtered by the request's query string."""
+    """(filterset, queryset): the scoped queryset filtered by the request's query string.
+
+    Shared by the list page, its exports and the API list. An invalid filter leaves the queryset
+    unfiltered here; the page shows the filter form's errors, the API answers 400.
+    """
     qs = scoping.restrict(viewset.queryset(), request.user, action)
     if viewset.filterset is None:
         return None, qs
@@ -161,6 +166,13 @@ def apply_order(viewset: type[ObjectViewSet], qs: models.QuerySet, sort: str) ->
     return qs, ""
 
 
+def page_size(value: str | None) -> int:
+    """A requested page size, clamped to 1..MAX_PAGE_SIZE (default PAGE_SIZE); ValueError if not a number."""
+    if value in (None, ""):
+        return settings.PAGE_SIZE
+    return max(1, min(int(value), settings.MAX_PAGE_SIZE))
+
+
 class ObjectListView(ViewSetView):
     """List page: filters, search, sortable columns, pagination, export of the filtered rows."""
 
@@ -174,9 +186,9 @@ class ObjectListView(ViewSetView):
         if fmt in ("csv", "xlsx"):
             return self.export(fmt, qs, table)
         try:
-            per_page = max(1, min(int(request.GET.get("per_page", 50)), 500))
+            per_page = page_size(request.GET.get("per_page"))
         except ValueError:
-            per_page = 50
+            per_page = settings.PAGE_SIZE
         page = Paginator(qs, per_page).get_page(request.GET.get("page"))
         table.rows = page.object_list
         query = request.GET.copy()
@@ -318,21 +330,21 @@ class ObjectDeleteView(ViewSetView):
             with transaction.atomic():
                 obj.delete()
         except (ProtectedError, RestrictedError) as exc:
-            related = (
-                sorted({str(o._meta.verbose_name) for o in exc.protected_objects if hasattr(o, "_meta")})
-                if hasattr(exc, "protected_objects")
-                else []
-            )
             messages.error(
-                request,
-                _("无法删除“%(obj)s”：仍有关联的%(related)s")
-                % {"obj": label, "related": "、".join(related) or _("数据")},
+                request, _("无法删除“%(obj)s”：仍有关联的%(related)s") % {"obj": label, "related": blockers(exc)}
             )
             return HttpResponseRedirect(obj.get_absolute_url())
         messages.success(
             request, _("已删除%(model)s“%(obj)s”") % {"model": self.model._meta.verbose_name, "obj": label}
         )
         return HttpResponseRedirect(self.return_url(reverse(self.viewset.url_name("list"))))
+
+
+def blockers(exc: ProtectedError | RestrictedError) -> str:
+    """The kinds of related rows that keep an object from being deleted, for the message (e.g. 网格、角色授权)."""
+    related = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", None) or ()
+    names = sorted({str(o._meta.verbose_name) for o in related})
+    return "、".join(names) or _("数据")
 
 
 def selected_pks(request: HttpRequest) -> list[int]:
@@ -357,35 +369,24 @@ class BulkEditView(ViewSetView):
         if "_apply" in request.POST and form.is_valid():
             changes = form.changes()
             count = 0
+            current = None
             try:
                 with transaction.atomic():
-                    for obj in qs:
-                        obj._prechange = audit.serialize(obj)
-                        for name, value in changes.items():
-                            field = self.model._meta.get_field(name)
-                            if field.many_to_many:
-                                continue
-                            setattr(obj, name, value)
-                        obj.full_clean()
-                        obj.save()
-                        for name, value in changes.items():
-                            if self.model._meta.get_field(name).many_to_many:
-                                getattr(obj, name).set(value)
+                    for current in qs:
+                        self.apply(current, changes)
                         count += 1
-                    if (
-                        scoping.restrict(self.model._default_manager.filter(pk__in=pks), request.user, "change").count()
-                        != count
-                    ):
+                    still_mine = scoping.restrict(
+                        self.model._default_manager.filter(pk__in=pks), request.user, "change"
+                    )
+                    if still_mine.count() != count:
                         raise OutOfScope
             except OutOfScope:
-                messages.error(request, _("批量修改失败：部分对象将超出您的管辖范围"))
-            except Exception as exc:  # ValidationError from full_clean names the field and value
-                from django.core.exceptions import ValidationError
-
-                if not isinstance(exc, ValidationError):
-                    raise
+                messages.error(request, _("批量修改失败：部分对象将超出您的管辖范围，未修改任何对象"))
+            except ValidationError as exc:  # names the object, the field and the value; nothing is saved
                 messages.error(
-                    request, _("批量修改失败：%(obj)s：%(err)s") % {"obj": obj, "err": "；".join(exc.messages)}
+                    request,
+                    _("批量修改失败（未修改任何对象）：%(obj)s：%(err)s")
+                    % {"obj": current, "err": "；".join(exc.messages)},
                 )
             else:
                 messages.success(
@@ -397,6 +398,18 @@ class BulkEditView(ViewSetView):
             "core/bulk_edit.html",
             self.base_context(form=form, objects=qs, return_url=self.return_url("")),
         )
+
+    def apply(self, obj: models.Model, changes: dict[str, Any]) -> None:
+        """Set the changed fields on one object, validate and save it (the save is change-logged)."""
+        obj._prechange = audit.serialize(obj)
+        m2m = {name: value for name, value in changes.items() if self.model._meta.get_field(name).many_to_many}
+        for name, value in changes.items():
+            if name not in m2m:
+                setattr(obj, name, value)
+        obj.full_clean()
+        obj.save()
+        for name, value in m2m.items():
+            getattr(obj, name).set(value)
 
 
 class BulkDeleteView(ViewSetView):
@@ -413,18 +426,13 @@ class BulkDeleteView(ViewSetView):
                     for obj in qs:
                         obj.delete()
                         count += 1
-            except (ProtectedError, RestrictedError):
-                messages.error(request, _("无法删除：所选对象仍有关联数据，未删除任何对象"))
+            except (ProtectedError, RestrictedError) as exc:
+                messages.error(
+                    request, _("无法删除：所选对象仍有关联的%(related)s，未删除任何对象") % {"related": blockers(exc)}
+                )
                 return HttpResponseRedirect(self.return_url(reverse(self.viewset.url_name("list"))))
             messages.success(
                 request, _("已删除 %(n)s 个%(model)s") % {"n": count, "model": self.model._meta.verbose_name}
             )
             return HttpResponseRedirect(self.return_url(reverse(self.viewset.url_name("list"))))
         return render(request, "core/bulk_delete.html", self.base_context(objects=qs, return_url=self.return_url("")))
-
-
-def not_found(*args, **kwargs):
-    raise Http404
-
-
-__all__ = ["ObjectViewSet", "style"]

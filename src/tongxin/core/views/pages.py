@@ -14,16 +14,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from tongxin.core import scoping
+from tongxin.core import audit, scoping
 from tongxin.core.filters import BaseFilterSet
 from tongxin.core.forms import ScopedModelForm, style
 from tongxin.core.importer import ModelImporter
-from tongxin.core.models import AccessLog, ApiToken, Holiday, LoginFailure, ObjectChange
+from tongxin.core.models import AccessLog, ApiToken, Holiday, ImportJob, LoginFailure, ObjectChange
 from tongxin.core.tables import Column, Table
 from tongxin.core.views.generic import ObjectViewSet
 
@@ -90,15 +91,17 @@ def home(request: HttpRequest) -> HttpResponse:
     communities = scoping.restrict(Division.objects.filter(level=Division.Level.COMMUNITY), request.user)
     grids = scoping.restrict(Grid.objects.select_related("community"), request.user)
     recent = scoping.restrict(ObjectChange.objects.select_related("user", "content_type"), request.user)[:8]
-    imports = request.user.importjob_set.all()[:5] if hasattr(request.user, "importjob_set") else []
     attention = []
-    unfinished = [j for j in imports if j.status == "preview"]
-    for job in unfinished:
+    for job in ImportJob.objects.filter(user=request.user, status=ImportJob.Status.PREVIEW)[:5]:
         attention.append({"text": _("导入“%(f)s”已校验，待确认") % {"f": job.file_name}, "url": job.get_absolute_url()})
-    no_member = grids.filter(members__isnull=True)
-    count_no_member = no_member.count()
+    count_no_member = grids.filter(members__isnull=True).count()
     if count_no_member and scoping.has_perm(request.user, Grid, "change"):
-        attention.append({"text": _("%(n)s 个网格还没有网格员") % {"n": count_no_member}, "url": "/org/grids/?member="})
+        attention.append(
+            {
+                "text": _("%(n)s 个网格还没有网格员") % {"n": count_no_member},
+                "url": reverse("org:grid_list") + "?staffed=false",
+            }
+        )
     today = timezone.localdate()
     from tongxin.core.calendar import is_workday
 
@@ -326,11 +329,15 @@ def account(request: HttpRequest) -> HttpResponse:
     new_key = None
     if request.method == "POST":
         if "revoke" in request.POST:
-            ApiToken.objects.filter(user=request.user, pk=request.POST.get("revoke")).delete()
-            messages.success(request, _("令牌已撤销"))
+            token = ApiToken.objects.filter(user=request.user, pk=request.POST.get("revoke")).first()
+            if token is not None:
+                audit.record(token, ObjectChange.Action.DELETE, pre={"prefix": token.prefix, "name": token.name})
+                token.delete()
+                messages.success(request, _("令牌已撤销"))
             return redirect("account")
         name = (request.POST.get("name") or "").strip()[:64]
-        _token, new_key = ApiToken.issue(request.user, name)
+        token, new_key = ApiToken.issue(request.user, name)
+        audit.record(token, ObjectChange.Action.CREATE, post={"prefix": token.prefix, "name": token.name})
     return render(
         request,
         "core/account.html",

@@ -1,6 +1,7 @@
 """``tongxin load-holidays [FILE] [--division CODE]``: load national or local holidays from a CSV."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from tongxin.core import audit
 from tongxin.core.calendar import NATIONAL_CSV, HolidayFileError, load_holidays
@@ -23,12 +24,12 @@ class Command(BaseCommand):
         if opts["division"]:
             division = Division.objects.filter(code=opts["division"]).first()
             if division is None:
-                raise CommandError(f"区划代码“{opts['division']}”不存在")
+                raise CommandError(_("区划代码“%(code)s”不存在") % {"code": opts["division"]})
         with audit.audit_context(source=ObjectChange.Source.COMMAND):
             try:
                 counts = load_holidays(opts["file"], division=division)
             except HolidayFileError as exc:
                 raise CommandError(str(exc)) from exc
             except FileNotFoundError as exc:
-                raise CommandError(f"文件不存在：{opts['file']}") from exc
+                raise CommandError(_("文件不存在：%(path)s") % {"path": opts["file"]}) from exc
         self.stdout.write(f"holidays: {counts}")

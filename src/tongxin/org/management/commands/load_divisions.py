@@ -1,6 +1,7 @@
 """``tongxin load-divisions [--county 530103 ...]``: load division codes (Yunnan 2023 statistical codes)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from tongxin.core import audit
 from tongxin.core.models import ObjectChange
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             try:
                 rows = divisions.select(rows, opts["codes"])
             except KeyError as exc:
-                raise CommandError(f"区划代码“{exc.args[0]}”不在数据文件中") from exc
+                raise CommandError(_("区划代码“%(code)s”不在数据文件中") % {"code": exc.args[0]}) from exc
         with audit.audit_context(source=ObjectChange.Source.COMMAND):
             counts = divisions.load(rows)
         self.stdout.write(f"divisions: {counts}")
