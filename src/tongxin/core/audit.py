@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from tongxin.core.models import AccessLog, ObjectChange, TongxinModel
+from tongxin.core.models import AccessLog, ObjectChange
 
 
 @dataclass
@@ -169,7 +169,8 @@ def log_access(
 
 
 def _audited(sender: type) -> bool:
-    return isinstance(sender, type) and issubclass(sender, TongxinModel) and not getattr(sender, "audit_skip", False)
+    """Domain models (TongxinModel) and users are change-logged; a model opts out with ``audited = False``."""
+    return isinstance(sender, type) and bool(getattr(sender, "audited", False))
 
 
 def on_pre_save(sender, instance, raw=False, **kwargs) -> None:

@@ -43,26 +43,9 @@ class ScopedModelForm(forms.ModelForm):
                 field.queryset = field.queryset.filter(
                     pk__in=scoping.allowed_divisions(user, model, action).values("pk")
                 )
-            elif user is not None and hasattr(related, "scope_division"):
+            elif user is not None and scoping.is_scoped(related):
                 field.queryset = scoping.restrict(field.queryset, user, "view")
-            elif user is not None and related._meta.label == "core.User":
-                field.queryset = visible_users(user, field.queryset)
         style(self)
-
-
-def visible_users(user: Any, queryset: models.QuerySet | None = None) -> models.QuerySet:
-    """Users the user may pick: those holding a role inside the user's view scope of role assignments."""
-    from tongxin.core.models import User
-    from tongxin.org.models import RoleAssignment
-
-    qs = queryset if queryset is not None else User.objects.filter(is_active=True)
-    if scoping.scope_q(user, RoleAssignment, "view") is None:
-        return qs
-    assignments = scoping.restrict(RoleAssignment.objects.all(), user, "view")
-    # Users in the scope, plus accounts that hold no role yet (new accounts waiting to be assigned).
-    return qs.filter(
-        models.Q(pk__in=assignments.values("user_id")) | models.Q(role_assignments__isnull=True)
-    ).distinct()
 
 
 class BulkEditForm(forms.Form):
@@ -75,12 +58,12 @@ class BulkEditForm(forms.Form):
         self.user = user
         for name, field in self.fields.items():
             field.required = False
-            if isinstance(field, forms.ModelChoiceField) and user is not None:
-                related = field.queryset.model
-                if hasattr(related, "scope_division"):
-                    field.queryset = scoping.restrict(field.queryset, user, "view")
-                elif related._meta.label == "core.User":
-                    field.queryset = visible_users(user, field.queryset)
+            if (
+                isinstance(field, forms.ModelChoiceField)
+                and user is not None
+                and scoping.is_scoped(field.queryset.model)
+            ):
+                field.queryset = scoping.restrict(field.queryset, user, "view")
             if isinstance(field, forms.BooleanField):
                 self.fields[name] = forms.NullBooleanField(
                     label=field.label,

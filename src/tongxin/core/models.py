@@ -29,6 +29,7 @@ class TongxinModel(models.Model):
 
     scope_division: ClassVar[str | None] = "community"
     scope_grid: ClassVar[str | None] = None
+    audited: ClassVar[bool] = True
     audit_exclude: ClassVar[tuple[str, ...]] = ("created", "last_updated")
     personal_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -60,10 +61,18 @@ class TongxinModel(models.Model):
 
 
 class User(AbstractUser):
-    """A person who logs in: staff, grid members, hosts. Roles come from ``org.RoleAssignment``."""
+    """A person who logs in: staff, grid members, hosts. Roles come from ``org.RoleAssignment``.
+
+    A user belongs to no single community: the scope of a user is where their role assignments are.
+    """
 
     name = models.CharField(_("姓名"), max_length=64, blank=True)
     phone = models.CharField(_("手机号码"), max_length=32, blank=True)
+
+    audited: ClassVar[bool] = True
+    audit_exclude: ClassVar[tuple[str, ...]] = ("password", "last_login", "date_joined", "groups", "user_permissions")
+    personal_fields: ClassVar[tuple[str, ...]] = ("phone",)
+    scope_distinct: ClassVar[bool] = True
 
     class Meta:
         verbose_name = _("用户")
@@ -72,6 +81,29 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.username}）" if self.name else self.username
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """Users holding a role inside the grant's subtree (or grid); accounts with no role yet are visible
+        to anyone who may view users, so that they can be given one."""
+        if grant.grid_id is not None:
+            return models.Q(role_assignments__grid_id=grant.grid_id)
+        q = models.Q(role_assignments__division__path__startswith=grant.division_path)
+        if action == "view":
+            q |= models.Q(role_assignments__isnull=True)
+        return q
+
+    def audit_community_id(self) -> int | None:
+        """Log a user's changes under the division of their first role (or the one being granted)."""
+        pending = getattr(self, "_audit_division_id", None)
+        if pending is not None:
+            return pending
+        if self.pk is None:
+            return None
+        return self.role_assignments.order_by("pk").values_list("division_id", flat=True).first()
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:user_detail", kwargs={"pk": self.pk})
 
     @property
     def display_name(self) -> str:
@@ -331,7 +363,7 @@ class ImportJob(TongxinModel):
     scope_division: ClassVar[str | None] = "community"
     # An import job is an operational record, not domain data: its rows' raw values (possibly personal data)
     # must not be copied into the change log; the objects it writes are logged under its batch id.
-    audit_skip: ClassVar[bool] = True
+    audited: ClassVar[bool] = False
 
     class Meta:
         verbose_name = _("导入任务")

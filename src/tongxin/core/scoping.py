@@ -44,6 +44,11 @@ class Grant:
         return self.division_path is None and self.grid_id is None
 
 
+def is_scoped(model: type[models.Model]) -> bool:
+    """True for models that declare their scope (every domain model, and users)."""
+    return hasattr(model, "scope_division") or hasattr(model, "scope_filter")
+
+
 def perm_name(model: type[models.Model], action: str) -> str:
     """``app.action_model`` for a model class."""
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"

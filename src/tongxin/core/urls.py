@@ -4,11 +4,13 @@ from django.urls import path
 
 from tongxin.core.views import pages
 from tongxin.core.views.imports import ImportJobView
+from tongxin.core.views.users import UserViewSet
 
 app_name = "core"
 urlpatterns = [
     *pages.ObjectChangeViewSet.urls(),
     *pages.AccessLogViewSet.urls(),
     *pages.HolidayViewSet.urls(),
+    *UserViewSet.urls(),
     path("imports/<int:pk>/", ImportJobView.as_view(), name="importjob_detail"),
 ]

@@ -51,6 +51,8 @@ class ObjectViewSet:
     table: ClassVar[type[Table]]
     filterset: ClassVar[type | None] = None
     form: ClassVar[type[dj_forms.ModelForm] | None] = None
+    #: a different form for creating (e.g. a new account also needs a password and a first role)
+    add_form: ClassVar[type[dj_forms.ModelForm] | None] = None
     bulk_edit_form: ClassVar[type[BulkEditForm] | None] = None
     importer: ClassVar[type | None] = None
     select_related: ClassVar[tuple[str, ...]] = ()
@@ -279,7 +281,8 @@ class ObjectEditView(ViewSetView):
 
     def get_form(self, obj, data=None, files=None):
         initial = {k: v for k, v in self.request.GET.items() if k != "return_url"} if obj.pk is None else None
-        return self.viewset.form(data, files, instance=obj, user=self.request.user, initial=initial)
+        form_class = (self.viewset.add_form if obj.pk is None else None) or self.viewset.form
+        return form_class(data, files, instance=obj, user=self.request.user, initial=initial)
 
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         obj = self.get_object(pk)
