@@ -53,7 +53,7 @@ def _secret_file(name: str, factory) -> str:
 
 
 SECRET_KEY = env("TONGXIN_SECRET_KEY") or _secret_file("secret_key", lambda: secrets.token_urlsafe(64))
-# Key for personal data at rest (ID numbers, phones): Fernet key + keyed-hash key derived from it.
+# Key for personal data at rest (ID numbers, phones): the AES-GCM key and the keyed-hash key are derived from it.
 DATA_KEY = env("TONGXIN_DATA_KEY") or _secret_file("data_key", lambda: secrets.token_urlsafe(48))
 
 DEBUG = env_bool("TONGXIN_DEBUG", False)
@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "tongxin.core",
     "tongxin.org",
+    "tongxin.registry",
 ]
 
 MIDDLEWARE = [

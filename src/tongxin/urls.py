@@ -10,9 +10,11 @@ from tongxin.core.api import api
 from tongxin.core.api_routes import router as core_router
 from tongxin.core.views import pages
 from tongxin.org.api import router as org_router
+from tongxin.registry.api import router as registry_router
 
 api.add_router("/core/", core_router)
 api.add_router("/org/", org_router)
+api.add_router("/registry/", registry_router)
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -26,6 +28,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("core/", include("tongxin.core.urls")),
     path("org/", include("tongxin.org.urls")),
+    path("registry/", include("tongxin.registry.urls")),
 ]
 if settings.DEBUG:
     urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

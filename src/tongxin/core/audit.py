@@ -73,8 +73,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def serialize(obj: models.Model) -> dict[str, Any]:
-    """The audited state of an object: concrete fields (foreign keys as ids) and many-to-many id lists."""
+def serialize(obj: models.Model, m2m: bool = True) -> dict[str, Any]:
+    """The audited state of an object: concrete fields (foreign keys as ids) and many-to-many id lists
+    (left out with ``m2m=False``, for bulk writes that do not touch them)."""
     exclude = set(getattr(obj, "audit_exclude", ()))
     personal = set(getattr(obj, "personal_fields", ()))
     data: dict[str, Any] = {}
@@ -87,7 +88,7 @@ def serialize(obj: models.Model) -> dict[str, Any]:
 
             value = mask(str(value))
         data[f.name] = _jsonable(value)
-    if obj.pk is not None:
+    if m2m and obj.pk is not None:
         for f in obj._meta.many_to_many:
             if f.name in exclude:
                 continue
@@ -131,6 +132,37 @@ def record(
         postchange_data=post,
         message=message,
     )
+
+
+def record_many(entries: list[tuple[models.Model, str, dict | None]], batch_size: int = 2000) -> int:
+    """Write change-log entries for bulk writes in one go: (object, action, state before) each; the state
+    after is taken from the object now. Returns the number written."""
+    ctx = current()
+    user = ctx.actor()
+    user_name = user.get_username() if user else ""
+    types: dict[type, ContentType] = {}
+    rows = []
+    for obj, action, pre in entries:
+        model = type(obj)
+        if model not in types:
+            types[model] = ContentType.objects.get_for_model(model, for_concrete_model=False)
+        rows.append(
+            ObjectChange(
+                user=user,
+                user_name=user_name,
+                request_id=ctx.request_id,
+                source=ctx.source,
+                action=action,
+                content_type=types[model],
+                object_id=str(obj.pk),
+                object_repr=(getattr(obj, "_audit_repr", None) or str(obj))[:200],
+                community_id=_community_id(obj),
+                prechange_data=pre,
+                postchange_data=None if action == ObjectChange.Action.DELETE else serialize(obj, m2m=False),
+            )
+        )
+    ObjectChange.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)
 
 
 def record_workflow(obj: models.Model, step: str, *, pre: dict | None = None, message: str = "") -> ObjectChange:

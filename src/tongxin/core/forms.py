@@ -98,6 +98,11 @@ class ImportUploadForm(forms.Form):
             raise forms.ValidationError(_("文件过大（超过 200 MB）"))
         return f
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if communities is not None:
+            self.fields["community"] = forms.ModelChoiceField(
+                communities, label=_("导入到社区/村"), initial=communities.first() if communities.count() == 1 else None
+            )
+            self.order_fields(["community", "file", "all_or_nothing"])
         style(self)

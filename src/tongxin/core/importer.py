@@ -122,6 +122,31 @@ def read_rows(path: str | Path) -> Iterator[list[Any]]:
     raise ImportFileError(_("不支持的文件类型“%(suffix)s”") % {"suffix": suffix})
 
 
+def estimate_rows(path: str | Path) -> int:
+    """The number of rows of a file without reading it all (for the progress bar; may overcount blanks)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            with path.open("rb") as fh:
+                return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+        if suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            wb = load_workbook(path, read_only=True)
+            try:
+                return wb.worksheets[0].max_row or 0
+            finally:
+                wb.close()
+        if suffix == ".xls":
+            import xlrd
+
+            return xlrd.open_workbook(str(path), on_demand=True).sheet_by_index(0).nrows
+    except Exception:
+        return 0
+    return 0
+
+
 @dataclass
 class HeaderMap:
     """Where each field's column is, which headers were not understood, and the header row's number."""
@@ -369,13 +394,18 @@ class ModelImporter:
 
 def error_workbook(job: ImportJob) -> bytes:
     """The rejected rows of a job with their reasons, as an XLSX workbook to correct and re-import."""
+    return problems_workbook(job.problems)
+
+
+def problems_workbook(problems: list[dict[str, Any]]) -> bytes:
+    """The rejected rows among ``problems`` (as kept by an import) with their reasons, as XLSX."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
     wb = Workbook()
     ws = wb.active
     ws.title = _("未导入的行")
-    rejected = [p for p in job.problems if p.get("status") == "rejected"]
+    rejected = [p for p in problems if p.get("status") == "rejected"]
     headers: list[str] = []
     for p in rejected:
         for h, _v in p.get("values", []):
@@ -431,8 +461,11 @@ def run_job(job: ImportJob, importer_cls: type[ModelImporter], *, commit: bool) 
     job.processed = 0
     job.save(update_fields=["status", "processed", "last_updated"])
 
-    def progress(n: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(processed=n)
+    def progress(n: int, total: int | None = None) -> None:
+        if total:
+            ImportJob.objects.filter(pk=job.pk).update(processed=min(n, total), total=total)
+        else:
+            ImportJob.objects.filter(pk=job.pk).update(processed=n)
 
     importer = importer_cls(job.user, job.community)
     try:
@@ -448,6 +481,7 @@ def run_job(job: ImportJob, importer_cls: type[ModelImporter], *, commit: bool) 
         **outcome["summary"],
         "unknown_columns": outcome["unknown_columns"],
         "header_row": outcome["header_row"],
+        **{k: outcome[k] for k in ("groups_created", "branches_created", "possible_duplicates") if outcome.get(k)},
     }
     job.problems = outcome["problems"]
     if commit:

@@ -37,6 +37,8 @@ class Column:
         self.render_fn = render
         self.export = export
         self.name = ""
+        self.personal = False  # personal data (DESIGN rule 4): masked unless revealed
+        self.reveal = False
 
     def bind(self, name: str, model: type[models.Model]) -> Column:
         """Fill in what can be derived from the model field of the same name."""
@@ -48,6 +50,7 @@ class Column:
         except Exception:
             field = None
         self.field = field
+        self.personal = first in getattr(model, "personal_fields", ())
         if self.verbose_name is None:
             self.verbose_name = field.verbose_name if field is not None and hasattr(field, "verbose_name") else name
         if self.order_by is None:
@@ -71,19 +74,30 @@ class Column:
         return value
 
     def text(self, obj: Any) -> str:
-        """Plain text for exports."""
+        """Plain text for exports (personal data masked unless the column is revealed)."""
         value = self.render_fn(obj) if self.render_fn else self.raw(obj)
+        if self.personal and not self.reveal:
+            return mask_text(to_text(value))
         return to_text(value)
 
     def html(self, obj: Any) -> str:
-        """HTML for the page."""
+        """HTML for the page (personal data always masked: revealing is a separate, logged action)."""
         value = self.render_fn(obj) if self.render_fn else self.raw(obj)
+        if self.personal:
+            value = mask_text(to_text(value))
         if isinstance(value, models.Model) and hasattr(value, "get_absolute_url") and value.get_absolute_url():
             return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value)
         text = to_text(value)
         if self.linkify and hasattr(obj, "get_absolute_url"):
             return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), text or "—")
         return format_html("{}", text) if text != "" else mark_safe('<span class="text-body-tertiary">—</span>')
+
+
+def mask_text(text: str) -> str:
+    """Mask each of several comma-separated values (phones)."""
+    from tongxin.core.privacy import mask
+
+    return ",".join(mask(part) for part in text.split(",")) if text else ""
 
 
 def to_text(value: Any) -> str:

@@ -74,6 +74,16 @@ class ObjectViewSet:
         return qs
 
     @classmethod
+    def detail_context(cls, request: HttpRequest, obj: models.Model) -> dict[str, Any]:
+        """Extra context for the detail page (related panels); none by default."""
+        return {}
+
+    @classmethod
+    def extra_urls(cls) -> list:
+        """Further pages of the model (workflow actions); none by default."""
+        return []
+
+    @classmethod
     def url_name(cls, action: str) -> str:
         meta = cls.model._meta
         return f"{meta.app_label}:{meta.model_name}_{action}"
@@ -105,7 +115,7 @@ class ObjectViewSet:
             from tongxin.core.views.imports import ImportStartView
 
             patterns.append(path(f"{name}s/import/", ImportStartView.as_view(viewset=cls), name=f"{name}_import"))
-        return patterns
+        return patterns + cls.extra_urls()
 
 
 class ViewSetView(LoginRequiredMixin, View):
@@ -216,10 +226,19 @@ class ObjectListView(ViewSetView):
     def export(self, fmt: str, qs: models.QuerySet, table: Table) -> HttpResponse:
         self.require("export")
         cols = [c for c in table.columns if c.export]
-        personal = [c.name for c in cols if c.name in getattr(self.model, "personal_fields", ())]
+        personal = [c.name for c in cols if c.personal]
+        reveal = bool(personal) and scoping.has_perm(self.request.user, self.model, "reveal")
+        for c in cols:
+            c.reveal = reveal and c.personal
         response = export_response(fmt, cols, qs, str(self.model._meta.verbose_name_plural))
-        if personal:
-            audit.log_access(self.model, "export", fields=personal, row_count=qs.count())
+        if personal or getattr(self.model, "personal_fields", ()):
+            audit.log_access(
+                self.model,
+                "export",
+                fields=personal,
+                row_count=qs.count(),
+                detail=_("明文导出") if reveal else _("脱敏导出"),
+            )
         return response
 
 
@@ -239,6 +258,7 @@ class ObjectDetailView(ViewSetView):
             changes=changes,
             can_change=scoping.can(request.user, obj, "change"),
             can_delete=scoping.can(request.user, obj, "delete"),
+            **self.viewset.detail_context(request, obj),
         )
         return render(request, self.viewset.detail_template, ctx)
 

@@ -41,17 +41,29 @@ class ImportStartView(ViewSetView):
         if request.GET.get("template"):
             from tongxin.core.export import XLSX_TYPE
 
-            response = HttpResponse(template_workbook(self.viewset.importer), content_type=XLSX_TYPE)
+            importer = self.viewset.importer
+            body = importer.template() if hasattr(importer, "template") else template_workbook(importer)
+            response = HttpResponse(body, content_type=XLSX_TYPE)
             name = f"{self.model._meta.verbose_name}导入模板.xlsx"
             from urllib.parse import quote
 
             response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
             return response
-        return self.render(ImportUploadForm())
+        return self.render(self.upload_form())
+
+    def upload_form(self, data=None, files=None) -> ImportUploadForm:
+        """The upload form; importers into one community (the register) also ask which community."""
+        communities = None
+        if getattr(self.viewset.importer, "needs_community", False):
+            communities = scoping.allowed_divisions(self.request.user, self.model, "import", levels=("community",))
+        return ImportUploadForm(data, files, communities=communities)
 
     def render(self, form, status=200):
         importer = self.viewset.importer
-        headers = [(importer.model._meta.get_field(f).verbose_name, names) for f, names in importer.headers.items()]
+        if hasattr(importer, "header_help"):
+            headers = importer.header_help()
+        else:
+            headers = [(importer.model._meta.get_field(f).verbose_name, names) for f, names in importer.headers.items()]
         jobs = ImportJob.objects.filter(target=self.model._meta.label, user=self.request.user)[:10]
         return render(
             self.request,
@@ -62,7 +74,7 @@ class ImportStartView(ViewSetView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         self.require("import")
-        form = ImportUploadForm(request.POST, request.FILES)
+        form = self.upload_form(request.POST, request.FILES)
         if not form.is_valid():
             return self.render(form, status=400)
         upload = form.cleaned_data["file"]
@@ -72,7 +84,7 @@ class ImportStartView(ViewSetView):
             file=upload,
             file_name=upload.name,
             all_or_nothing=form.cleaned_data["all_or_nothing"],
-            community=None,
+            community=form.cleaned_data.get("community"),
         )
         enqueue(job, commit=False)
         return HttpResponseRedirect(job.get_absolute_url())

@@ -1,0 +1,287 @@
+"""Forms of the registry."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.core import crypto, idnumber, scoping
+from tongxin.core.forms import BulkEditForm, ScopedModelForm
+from tongxin.core.privacy import mask
+from tongxin.org.models import Division, Grid
+from tongxin.registry.models import (
+    HEAD_RELATIONSHIPS,
+    Building,
+    Compound,
+    Dwelling,
+    Household,
+    Membership,
+    PartyBranch,
+    Person,
+    Tag,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CommunityForm(ScopedModelForm):
+    """Community choice limited to communities (not streets) where the user may add the model."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "community" in self.fields:
+            self.fields["community"].queryset = self.fields["community"].queryset.filter(level=Division.Level.COMMUNITY)
+            if self.fields["community"].queryset.count() == 1 and not self.instance.pk:
+                self.fields["community"].initial = self.fields["community"].queryset.first()
+
+
+class PersonForm(CommunityForm):
+    """Add or edit a resident. Stored ID numbers and phones are never put into the page: the fields show
+    a masked placeholder, and left blank they keep the stored value."""
+
+    class Meta:
+        model = Person
+        fields = (
+            "community",
+            "name",
+            "id_number",
+            "sex",
+            "birth_date",
+            "ethnicity",
+            "phone",
+            "phone_other",
+            "group",
+            "grid",
+            "registration_status",
+            "education",
+            "marital_status",
+            "political_status",
+            "party_branch",
+            "party_joined",
+            "hukou_address",
+            "current_address",
+            "occupation",
+            "employer",
+            "tags",
+            "notes",
+            "life_status",
+            "life_status_date",
+        )
+        widgets = {
+            "id_number": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel"}),
+            "phone_other": forms.TextInput(),
+            "birth_date": DATE,
+            "party_joined": DATE,
+            "life_status_date": DATE,
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    SECRET = ("id_number", "phone", "phone_other")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = self.fields["group"].queryset.filter(level=Division.Level.GROUP)
+        self.fields["id_number"].help_text = _("18 位；15 位旧号码会自动升级。填写后性别和出生日期可留空。")
+        self.stored = {}
+        for name in self.SECRET:
+            value = getattr(self.instance, name, "") if self.instance.pk else ""
+            self.stored[name] = value
+            if value:
+                self.initial[name] = ""
+                self.fields[name].widget.attrs["placeholder"] = mask(value) + "  " + str(_("（留空表示不修改）"))
+
+    def clean(self):
+        data = super().clean()
+        for name in self.SECRET:
+            if not data.get(name) and self.stored.get(name):
+                data[name] = self.stored[name]
+                setattr(self.instance, name, self.stored[name])
+        number = data.get("id_number")
+        if number and "id_number" not in self.errors:
+            try:
+                number = idnumber.parse(number).number
+            except idnumber.IdNumberError:
+                return data
+            clash = Person.objects.filter(id_hash=crypto.keyed_hash("id", number)).exclude(pk=self.instance.pk)
+            other = clash.first()
+            if other is not None:
+                visible = self.user is not None and scoping.can(self.user, other, "view")
+                self.add_error(
+                    "id_number",
+                    _("该身份证号已登记为居民“%(n)s”（%(c)s）") % {"n": other.name, "c": other.community}
+                    if visible
+                    else _("该身份证号已登记在您管辖范围以外的社区"),
+                )
+        return data
+
+
+class HouseholdForm(CommunityForm):
+    """Add or edit a household."""
+
+    class Meta:
+        model = Household
+        fields = (
+            "community",
+            "number",
+            "group",
+            "grid",
+            "dwelling",
+            "kind",
+            "registration_status",
+            "address",
+            "head",
+            "status",
+            "status_date",
+            "note",
+        )
+        widgets = {"status_date": DATE, "note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = self.fields["group"].queryset.filter(level=Division.Level.GROUP)
+        if self.instance.pk:
+            self.fields["head"].queryset = Person.objects.filter(
+                memberships__household=self.instance, memberships__end__isnull=True
+            )
+        else:
+            self.fields["head"].queryset = Person.objects.none()
+            self.fields["head"].help_text = _("添加成员后再指定户主")
+
+
+class MembershipForm(CommunityForm):
+    """Add a person to a household (or edit a membership's relationship and dates)."""
+
+    class Meta:
+        model = Membership
+        fields = ("household", "person", "relationship", "start", "end", "reason")
+        widgets = {"start": DATE, "end": DATE}
+
+    def clean(self):
+        data = super().clean()
+        household, person = data.get("household"), data.get("person")
+        if household is not None:
+            self.instance.community_id = household.community_id
+        if household and person and person.community_id != household.community_id:
+            self.add_error("person", _("居民“%(p)s”不在户“%(h)s”所在的社区") % {"p": person, "h": household})
+        if person and not data.get("end"):
+            current = Membership.objects.filter(person=person, end__isnull=True).exclude(pk=self.instance.pk).first()
+            if current is not None:
+                self.add_error(
+                    "person",
+                    _("居民“%(p)s”当前属于“%(h)s”，请在居民页面办理调户") % {"p": person, "h": current.household},
+                )
+        if household and data.get("relationship") in HEAD_RELATIONSHIPS and not data.get("end"):
+            other = (
+                Membership.objects.filter(household=household, end__isnull=True, relationship__in=HEAD_RELATIONSHIPS)
+                .exclude(pk=self.instance.pk)
+                .select_related("person")
+                .first()
+            )
+            if other is not None:
+                self.add_error(
+                    "relationship",
+                    _("户“%(h)s”已有户主“%(p)s”，一户只能有一个户主") % {"h": household, "p": other.person},
+                )
+        return data
+
+
+class MoveForm(forms.Form):
+    """Move a person into another household (调户), ending the current membership."""
+
+    household = forms.ModelChoiceField(Household.objects.all(), label=_("迁入户"))
+    relationship = forms.ChoiceField(label=_("与户主关系"), choices=Membership._meta.get_field("relationship").choices)
+    date = forms.DateField(label=_("日期"), widget=DATE)
+    reason = forms.CharField(label=_("原因"), max_length=100, required=False)
+
+    def __init__(self, *args, user=None, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = Household.objects.filter(status=Household.Status.ACTIVE)
+        if person is not None:
+            qs = qs.filter(community_id=person.community_id)
+        self.fields["household"].queryset = scoping.restrict(qs, user, "change") if user else qs
+        from tongxin.core.forms import style
+
+        style(self)
+
+
+class LifeStatusForm(forms.Form):
+    """Mark a person moved out or deceased (a person is never deleted by normal work)."""
+
+    status = forms.ChoiceField(label=_("人员状态"), choices=Person.LifeStatus.choices)
+    date = forms.DateField(label=_("日期"), widget=DATE)
+    reason = forms.CharField(label=_("说明"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from tongxin.core.forms import style
+
+        style(self)
+
+
+class PersonBulkEditForm(BulkEditForm):
+    """Set the group, grid, registration status or a tag of many residents."""
+
+    model = Person
+    group = forms.ModelChoiceField(Division.objects.filter(level=Division.Level.GROUP), label=_("居民小组"))
+    grid = forms.ModelChoiceField(Grid.objects.all(), label=_("网格"))
+    registration_status = forms.ChoiceField(
+        label=_("人口类型"), choices=[("", "—"), *Person._meta.get_field("registration_status").choices]
+    )
+    tags = forms.ModelMultipleChoiceField(Tag.objects.all(), label=_("标签"))
+
+
+class PartyBranchForm(CommunityForm):
+    """Add or edit a party organisation."""
+
+    class Meta:
+        model = PartyBranch
+        fields = ("community", "name", "kind", "parent", "secretary", "established", "note")
+        widgets = {"established": DATE, "note": forms.Textarea(attrs={"rows": 2})}
+
+
+class CompoundForm(CommunityForm):
+    """Add or edit a compound."""
+
+    class Meta:
+        model = Compound
+        fields = ("community", "name", "address", "property_company", "note")
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+
+class BuildingForm(ScopedModelForm):
+    """Add or edit a building (its community is the compound's)."""
+
+    class Meta:
+        model = Building
+        fields = ("compound", "name", "floors", "note")
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("compound"):
+            self.instance.community_id = data["compound"].community_id
+        return data
+
+
+class DwellingForm(ScopedModelForm):
+    """Add or edit a dwelling (its community is the building's)."""
+
+    class Meta:
+        model = Dwelling
+        fields = ("building", "unit", "room", "area", "use", "note")
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("building"):
+            self.instance.community_id = data["building"].community_id
+        return data
+
+
+class TagForm(CommunityForm):
+    """Add or edit a tag."""
+
+    class Meta:
+        model = Tag
+        fields = ("community", "name", "color", "description")

@@ -1,0 +1,441 @@
+"""Population registry: compounds, buildings and dwellings; households; persons and their household
+memberships; party branches; tags.
+
+Personal data (ID numbers, phones) is stored encrypted with keyed hashes beside it for lookup
+(DESIGN rule 4). ``Person.household`` and ``Person.relationship`` mirror the person's current
+membership so that lists, exports and statistics need no join on the history table.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.core import codes, crypto, idnumber, pinyin
+from tongxin.core.fields import EncryptedTextField
+from tongxin.core.models import TongxinModel
+from tongxin.org.models import Division, Grid
+
+HEAD_RELATIONSHIPS = ("01", "02")  # GB/T 4761: 本人, 户主 — both mark the head in a household register
+DERIVED_FIELDS = ("id_hash", "id_tail", "phone_hash", "phone_tail", "pinyin", "initials")
+AGE_BANDS = (("0-17", 0, 17), ("18-59", 18, 59), ("60-64", 60, 64), ("65-79", 65, 79), ("80+", 80, 200))
+
+
+def _community_fk(related_name: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        Division,
+        verbose_name=_("所属社区/村"),
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        limit_choices_to={"level": Division.Level.COMMUNITY},
+    )
+
+
+class Tag(TongxinModel):
+    """A label a community puts on its residents (e.g. 退役军人, 独居老人, 志愿者)."""
+
+    community = _community_fk("person_tags")
+    name = models.CharField(_("名称"), max_length=32)
+    color = models.CharField(_("颜色"), max_length=16, blank=True, default="secondary")
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("标签")
+        verbose_name_plural = _("标签")
+        ordering = ("community__code", "name")
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="registry_tag_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartyBranch(TongxinModel):
+    """A party organisation of a community (党总支 or 党支部), possibly under another one."""
+
+    class Kind(models.TextChoices):
+        GENERAL = "general", _("党总支")
+        BRANCH = "branch", _("党支部")
+        COMMITTEE = "committee", _("党委")
+
+    community = _community_fk("party_branches")
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.BRANCH)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级党组织"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    secretary = models.CharField(_("书记"), max_length=64, blank=True)
+    established = models.DateField(_("成立日期"), null=True, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+        ordering = ("community__code", "name")
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="registry_branch_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        """A branch's parent belongs to the same community."""
+        if self.parent_id and self.community_id and self.parent.community_id != self.community_id:
+            raise ValidationError({"parent": _("上级党组织必须属于同一社区")})
+
+
+class Compound(TongxinModel):
+    """A residential compound (小区) or natural village area of a community."""
+
+    community = _community_fk("compounds")
+    name = models.CharField(_("名称"), max_length=100)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    property_company = models.CharField(_("物业公司"), max_length=100, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("小区")
+        verbose_name_plural = _("小区")
+        ordering = ("community__code", "name")
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="registry_compound_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Building(TongxinModel):
+    """A building (楼栋) of a compound."""
+
+    community = _community_fk("buildings")
+    compound = models.ForeignKey(Compound, verbose_name=_("小区"), on_delete=models.PROTECT, related_name="buildings")
+    name = models.CharField(_("楼栋"), max_length=64)
+    floors = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+        ordering = ("compound__name", "name")
+        constraints = [models.UniqueConstraint(fields=["compound", "name"], name="registry_building_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.compound.name}{self.name}" if self.compound_id else self.name
+
+    def clean(self) -> None:
+        """The building lies in its compound's community."""
+        if self.compound_id:
+            self.community_id = self.compound.community_id
+
+
+class Dwelling(TongxinModel):
+    """A dwelling (房屋): a flat in a building, or a house."""
+
+    class Use(models.TextChoices):
+        OWNER = "owner", _("自住")
+        RENTED = "rented", _("出租")
+        VACANT = "vacant", _("空置")
+        BUSINESS = "business", _("商用")
+        OTHER = "other", _("其他")
+
+    community = _community_fk("dwellings")
+    building = models.ForeignKey(Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="dwellings")
+    unit = models.CharField(_("单元"), max_length=16, blank=True)
+    room = models.CharField(_("房号"), max_length=32)
+    area = models.DecimalField(_("面积（㎡）"), max_digits=8, decimal_places=2, null=True, blank=True)
+    use = models.CharField(_("用途"), max_length=16, choices=Use.choices, default=Use.OWNER)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("房屋")
+        verbose_name_plural = _("房屋")
+        ordering = ("building__compound__name", "building__name", "unit", "room")
+        constraints = [
+            models.UniqueConstraint(fields=["building", "unit", "room"], name="registry_dwelling_unique_room"),
+        ]
+
+    def __str__(self) -> str:
+        unit = f"{self.unit}单元" if self.unit and not self.unit.endswith("单元") else self.unit
+        return f"{self.building}{unit}{self.room}"
+
+    def clean(self) -> None:
+        """The dwelling lies in its building's community."""
+        if self.building_id:
+            self.community_id = self.building.community_id
+
+
+class Household(TongxinModel):
+    """A household (户) of a community: its number, group, grid, dwelling, address, head and status."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("在册")
+        MOVED_OUT = "moved_out", _("迁出")
+        DISSOLVED = "dissolved", _("注销")
+
+    class Kind(models.TextChoices):
+        FAMILY = "family", _("家庭户")
+        COLLECTIVE = "collective", _("集体户")
+
+    community = _community_fk("households")
+    number = models.CharField(_("户号"), max_length=32)
+    group = models.ForeignKey(
+        Division,
+        verbose_name=_("居民小组"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="group_households",
+        limit_choices_to={"level": Division.Level.GROUP},
+    )
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("网格"), on_delete=models.SET_NULL, null=True, blank=True, related_name="households"
+    )
+    dwelling = models.ForeignKey(
+        Dwelling, verbose_name=_("房屋"), on_delete=models.SET_NULL, null=True, blank=True, related_name="households"
+    )
+    kind = models.CharField(_("户别"), max_length=16, choices=Kind.choices, default=Kind.FAMILY)
+    registration_status = models.CharField(
+        _("户口类型"), max_length=16, choices=codes.choices("registration_status"), blank=True
+    )
+    address = models.CharField(_("住址"), max_length=255, blank=True)
+    head = models.ForeignKey(
+        "Person", verbose_name=_("户主"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status_date = models.DateField(_("状态日期"), null=True, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    scope_grid: ClassVar[str | None] = "grid"
+
+    class Meta:
+        verbose_name = _("户")
+        verbose_name_plural = _("户")
+        ordering = ("community__code", "number")
+        constraints = [models.UniqueConstraint(fields=["community", "number"], name="registry_household_unique_number")]
+        indexes = [models.Index(fields=["community", "status"], name="registry_household_status")]
+
+    def __str__(self) -> str:
+        return _("%(number)s户") % {"number": self.number}
+
+
+class Person(TongxinModel):
+    """A resident (居民): one row per real person across the deployment, never deleted by normal work.
+
+    ``id_number`` and the phones are encrypted at rest; ``id_hash`` / ``id_tail`` and ``phone_hash`` /
+    ``phone_tail`` are keyed hashes for exact and last-four-digit lookup; ``pinyin`` / ``initials``
+    hold the name's usual reading, further readings are rows of :class:`NameKey`.
+    """
+
+    class LifeStatus(models.TextChoices):
+        LIVING = "living", _("健在")
+        MOVED_OUT = "moved_out", _("迁出")
+        DECEASED = "deceased", _("死亡")
+
+    community = _community_fk("persons")
+    group = models.ForeignKey(
+        Division,
+        verbose_name=_("居民小组"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="group_persons",
+        limit_choices_to={"level": Division.Level.GROUP},
+    )
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("网格"), on_delete=models.SET_NULL, null=True, blank=True, related_name="persons"
+    )
+    household = models.ForeignKey(
+        Household, verbose_name=_("户"), on_delete=models.SET_NULL, null=True, blank=True, related_name="persons"
+    )
+    relationship = models.CharField(_("与户主关系"), max_length=2, choices=codes.choices("relationship"), blank=True)
+    name = models.CharField(_("姓名"), max_length=64, db_index=True)
+    id_number = EncryptedTextField(_("公民身份号码"), blank=True)
+    id_hash = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
+    id_tail = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=codes.choices("sex"), blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=2, choices=codes.choices("ethnicity"), blank=True)
+    phone = EncryptedTextField(_("联系电话"), blank=True)
+    phone_hash = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
+    phone_tail = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
+    phone_other = EncryptedTextField(_("其他电话"), blank=True)
+    education = models.CharField(_("文化程度"), max_length=2, choices=codes.choices("education"), blank=True)
+    marital_status = models.CharField(_("婚姻状况"), max_length=2, choices=codes.choices("marital_status"), blank=True)
+    political_status = models.CharField(
+        _("政治面貌"), max_length=2, choices=codes.choices("political_status"), blank=True
+    )
+    party_branch = models.ForeignKey(
+        PartyBranch,
+        verbose_name=_("所在党组织"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    party_joined = models.DateField(_("入党日期"), null=True, blank=True)
+    registration_status = models.CharField(
+        _("人口类型"), max_length=16, choices=codes.choices("registration_status"), blank=True
+    )
+    hukou_address = models.CharField(_("户籍地址"), max_length=255, blank=True)
+    current_address = models.CharField(_("现住址"), max_length=255, blank=True)
+    occupation = models.CharField(_("职业"), max_length=64, blank=True)
+    employer = models.CharField(_("工作单位"), max_length=128, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="persons")
+    notes = models.TextField(_("备注"), blank=True)
+    life_status = models.CharField(_("人员状态"), max_length=16, choices=LifeStatus.choices, default=LifeStatus.LIVING)
+    life_status_date = models.DateField(_("状态日期"), null=True, blank=True)
+    pinyin = models.CharField(max_length=128, blank=True, editable=False, db_index=True)
+    initials = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
+
+    scope_grid: ClassVar[str | None] = "grid"
+    personal_fields: ClassVar[tuple[str, ...]] = ("id_number", "phone", "phone_other")
+    audit_exclude: ClassVar[tuple[str, ...]] = ("created", "last_updated", *DERIVED_FIELDS)
+
+    class Meta:
+        verbose_name = _("居民")
+        verbose_name_plural = _("居民")
+        ordering = ("community__code", "name", "pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_hash"], condition=~models.Q(id_hash=""), name="registry_person_unique_id_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(life_status__in=["living", "moved_out", "deceased"]),
+                name="registry_person_life_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "life_status"], name="registry_person_status"),
+            models.Index(fields=["community", "name", "birth_date"], name="registry_person_name_birth"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def derive(self) -> list[str]:
+        """Recompute the lookup columns from the clear values; return the name's further readings."""
+        number = self.id_number or ""
+        self.id_hash = crypto.keyed_hash("id", number)
+        self.id_tail = crypto.suffix_hash("id", number)
+        first_phone = self.phone or ""
+        self.phone_hash = crypto.keyed_hash("phone", first_phone)
+        self.phone_tail = crypto.suffix_hash("phone", first_phone)
+        full, initials = pinyin.keys(self.name)
+        self.pinyin = full[0][:128] if full else ""
+        self.initials = initials[0][:32] if initials else ""
+        return sorted({*full[1:], *initials[1:]} - {self.pinyin, self.initials})
+
+    def clean(self) -> None:
+        """GB 11643 ID number (check digit, real birth date) agreeing with sex and birth date, which
+        are derived from it when blank; without an ID, name, sex and birth date are required."""
+        errors: dict[str, str] = {}
+        if self.id_number:
+            try:
+                info = idnumber.parse(self.id_number)
+            except idnumber.IdNumberError as exc:
+                errors["id_number"] = str(exc)
+            else:
+                self.id_number = info.number
+                if not self.sex:
+                    self.sex = info.sex
+                elif self.sex in ("1", "2") and self.sex != info.sex:
+                    errors["sex"] = _("性别“%(s)s”与身份证号不符（应为%(e)s）") % {
+                        "s": codes.table("sex").name_of(self.sex),
+                        "e": codes.table("sex").name_of(info.sex),
+                    }
+                if not self.birth_date:
+                    self.birth_date = info.birth_date
+                elif self.birth_date != info.birth_date:
+                    errors["birth_date"] = _("出生日期 %(d)s 与身份证号不符（应为 %(e)s）") % {
+                        "d": self.birth_date,
+                        "e": info.birth_date,
+                    }
+        else:
+            if not self.sex:
+                errors["sex"] = _("没有身份证号的居民必须填写性别")
+            if not self.birth_date:
+                errors["birth_date"] = _("没有身份证号的居民必须填写出生日期")
+        if self.group_id and self.community_id and self.group.parent_id != self.community_id:
+            errors["group"] = _("居民小组“%(g)s”不属于本社区") % {"g": self.group}
+        if self.grid_id and self.community_id and self.grid.community_id != self.community_id:
+            errors["grid"] = _("网格“%(g)s”不属于本社区") % {"g": self.grid}
+        if self.party_branch_id and self.community_id and self.party_branch.community_id != self.community_id:
+            errors["party_branch"] = _("党组织“%(b)s”不属于本社区") % {"b": self.party_branch}
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs) -> None:
+        """Keep the lookup columns and the further name readings in step with the clear values."""
+        extra = self.derive()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *DERIVED_FIELDS}
+        super().save(*args, **kwargs)
+        NameKey.sync(self, extra)
+
+    @property
+    def age(self) -> int | None:
+        """Age today in whole years (None without a birth date)."""
+        return idnumber.age_on(self.birth_date, datetime.date.today()) if self.birth_date else None
+
+    @property
+    def is_party_member(self) -> bool:
+        """Full or probationary member of the CPC."""
+        return self.political_status in ("01", "02")
+
+
+class NameKey(models.Model):
+    """A further pinyin reading of a person's name (full or initials), for search: 曾 is zeng and ceng."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys")
+    key = models.CharField(max_length=128, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="registry_namekey_unique")]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @classmethod
+    def sync(cls, person: Person, keys: list[str]) -> None:
+        """Make the person's rows exactly ``keys``."""
+        current = set(cls.objects.filter(person=person).values_list("key", flat=True)) if person.pk else set()
+        wanted = set(keys)
+        if current - wanted:
+            cls.objects.filter(person=person, key__in=current - wanted).delete()
+        if wanted - current:
+            cls.objects.bulk_create([cls(person=person, key=k) for k in sorted(wanted - current)])
+
+
+class Membership(TongxinModel):
+    """A person's membership of a household, with the GB/T 4761 relationship and its period; a move
+    ends one membership and starts another, so the history is kept."""
+
+    community = _community_fk("memberships")
+    household = models.ForeignKey(Household, verbose_name=_("户"), on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, verbose_name=_("居民"), on_delete=models.CASCADE, related_name="memberships")
+    relationship = models.CharField(_("与户主关系"), max_length=2, choices=codes.choices("relationship"), blank=True)
+    start = models.DateField(_("起始日期"), null=True, blank=True)
+    end = models.DateField(_("结束日期"), null=True, blank=True)
+    reason = models.CharField(_("变动原因"), max_length=100, blank=True)
+
+    scope_grid: ClassVar[str | None] = "household__grid"
+
+    class Meta:
+        verbose_name = _("户成员")
+        verbose_name_plural = _("户成员")
+        ordering = ("household_id", "relationship", "pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(end__isnull=True), name="registry_membership_one_current"
+            ),
+        ]
+        indexes = [models.Index(fields=["household", "end"], name="registry_membership_current")]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.household} · {self.get_relationship_display()}"
+
+    @property
+    def is_head(self) -> bool:
+        """The head of the household (户主/本人)."""
+        return self.relationship in HEAD_RELATIONSHIPS

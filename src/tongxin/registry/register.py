@@ -1,0 +1,996 @@
+"""The register import: a community's Excel register (花名册) → persons, households and memberships.
+
+It reuses :mod:`tongxin.core.importer` (file reading, header aliases, the job, the error workbook) and
+replaces the per-row form with a two-pass path built for files of a million rows:
+
+1. **Validate.** Every row is parsed and checked (ID number, sex and birth date against it, ethnicity,
+   codes, phones); rejected rows are recorded with every reason; valid rows are spilled to a temporary
+   file (``marshal``), so memory does not grow with the file. ID numbers are counted, so that a number
+   on two rows rejects both (the file contradicts itself), and households' heads are counted.
+2. **Write.** Groups, party branches and households first, then persons in chunks: existing persons are
+   found by the keyed hash of their ID number (or by name + birth date + sex), compared field by field,
+   and created or updated in bulk, with their memberships; then households' heads. Every write is one
+   change-log entry under the import's batch id.
+
+A blank cell never clears a stored value (a register may be partial); a changed cell updates that field.
+"""
+
+from __future__ import annotations
+
+import datetime
+import marshal
+import re
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.core import audit, codes, crypto, idnumber, normalize, scoping
+from tongxin.core.importer import HeaderMap, ImportFileError, cell_text, estimate_rows, map_headers, read_rows
+from tongxin.core.models import ObjectChange
+from tongxin.org.models import Division, Grid
+from tongxin.registry.models import HEAD_RELATIONSHIPS, Household, Membership, NameKey, PartyBranch, Person
+
+CHUNK = 2000
+_MASKED_ID = re.compile(r"\d{6}\*{4,}\d{3}[\dX]")
+MAX_PROBLEMS = 100_000
+
+# field → accepted headers (the first is the template's header)
+HEADERS: dict[str, list[str]] = {
+    "household_number": ["户号", "户编号", "户口编号"],
+    "name": ["姓名", "居民姓名"],
+    "id_number": ["公民身份号码", "身份证号", "身份证号码", "证件号码", "身份证", "公民身份证号码"],
+    "sex": ["性别"],
+    "ethnicity": ["民族"],
+    "birth_date": ["出生日期", "出生年月日", "出生年月", "生日"],
+    "relationship": ["与户主关系", "关系", "与户主的关系"],
+    "group": ["居民小组", "村民小组", "小组", "所属小组", "组别", "组"],
+    "grid": ["网格", "所属网格", "网格编号", "网格名称"],
+    "current_address": ["现住址", "居住地址", "现居住地址", "现居住地", "住址"],
+    "hukou_address": ["户籍地址", "户籍地", "户籍所在地", "户口所在地"],
+    "phone": ["联系电话", "手机号码", "电话", "手机", "联系方式", "电话号码"],
+    "registration_status": ["人口类型", "人员类型", "居住类型", "人口性质"],
+    "political_status": ["政治面貌"],
+    "party_branch": ["所在党组织", "党组织", "所在党支部", "党支部"],
+    "party_joined": ["入党日期", "入党时间"],
+    "education": ["文化程度", "学历"],
+    "marital_status": ["婚姻状况", "婚姻状态"],
+    "employer": ["工作单位", "单位", "工作单位及职务"],
+    "occupation": ["职业"],
+    "notes": ["备注", "说明"],
+}
+# Columns the template and the export write, in order.
+COLUMNS: tuple[str, ...] = tuple(HEADERS)
+
+# Spilled row layout (a tuple, for marshal): the indexes of the values.
+_FIELDS = (
+    "row",
+    "name",
+    "id_number",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "relationship",
+    "group",
+    "grid",
+    "current_address",
+    "hukou_address",
+    "phone",
+    "phone_other",
+    "registration_status",
+    "political_status",
+    "party_branch",
+    "party_joined",
+    "education",
+    "marital_status",
+    "employer",
+    "occupation",
+    "notes",
+    "household_number",
+    "masked_id",
+    "warnings",
+    "shown",
+)
+_I = {name: i for i, name in enumerate(_FIELDS)}
+# Person attributes a row may set, with the column that carries them.
+_PERSON_ATTRS = (
+    ("name", "name"),
+    ("id_number", "id_number"),
+    ("sex", "sex"),
+    ("birth_date", "birth_date"),
+    ("ethnicity", "ethnicity"),
+    ("current_address", "current_address"),
+    ("hukou_address", "hukou_address"),
+    ("phone", "phone"),
+    ("phone_other", "phone"),
+    ("registration_status", "registration_status"),
+    ("political_status", "political_status"),
+    ("party_joined", "party_joined"),
+    ("education", "education"),
+    ("marital_status", "marital_status"),
+    ("employer", "employer"),
+    ("occupation", "occupation"),
+    ("notes", "notes"),
+)
+
+
+@dataclass
+class _HouseholdInfo:
+    """What the file says about one household: from its head row (or its first row)."""
+
+    group: int | None = None
+    grid: int | None = None
+    address: str = ""
+    registration_status: str = ""
+    heads: int = 0
+    rows: int = 0
+    from_head: bool = False
+
+
+@dataclass
+class Outcome:
+    """Counts and problems of one run."""
+
+    counts: dict[str, int] = field(
+        default_factory=lambda: {
+            "rows": 0,
+            "created": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "rejected": 0,
+            "warnings": 0,
+            "households_created": 0,
+            "households_updated": 0,
+        }
+    )
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    groups_created: list[str] = field(default_factory=list)
+    branches_created: list[str] = field(default_factory=list)
+    possible_duplicates: int = 0
+    truncated: int = 0
+
+    def add(self, row: int, status: str, shown: list, errors: list[str] | None = None, warnings: list[str] = ()):
+        """Count a row; keep it as a problem when it has errors or warnings."""
+        self.counts[status] += 1
+        if warnings and status != "rejected":
+            self.counts["warnings"] += 1
+        if errors or warnings:
+            if len(self.problems) < MAX_PROBLEMS:
+                self.problems.append(
+                    {"row": row, "status": status, "errors": errors or [], "warnings": list(warnings), "values": shown}
+                )
+            else:
+                self.truncated += 1
+
+
+class RegisterImporter:
+    """Import a register file into one community.
+
+    ``user`` is the person importing (their scope is checked); ``None`` is the command line, which acts
+    for the whole deployment.
+    """
+
+    model: ClassVar[type] = Person
+    headers: ClassVar[dict[str, list[str]]] = HEADERS
+    needs_community: ClassVar[bool] = True
+
+    @classmethod
+    def template(cls) -> bytes:
+        """The blank register workbook users download."""
+        return template_workbook()
+
+    @classmethod
+    def header_help(cls) -> list[tuple[str, list[str]]]:
+        """(column, accepted headers) for the upload page."""
+        return [(names[0], names) for names in HEADERS.values()]
+
+    example: ClassVar[dict[str, str]] = {
+        "household_number": "0001",
+        "name": "张丽",
+        "id_number": "530424198001020023",
+        "sex": "女",
+        "ethnicity": "汉族",
+        "birth_date": "1980-01-02",
+        "relationship": "户主",
+        "group": "第一居民小组",
+        "grid": "CG01",
+        "current_address": "宁州街道城关社区XX路1号",
+        "hukou_address": "云南省华宁县宁州街道城关社区",
+        "phone": "13912345678",
+        "registration_status": "户籍人口",
+        "political_status": "群众",
+        "education": "大学本科",
+        "marital_status": "已婚",
+    }
+
+    def __init__(self, user: Any, community: Division | None = None, today: datetime.date | None = None):
+        self.user = user
+        self.community = community
+        self.today = today or timezone.localdate()
+        self.write = False
+
+    # -- reference data ------------------------------------------------------------------------
+
+    def _reference(self) -> None:
+        community = self.community
+        if community is None or community.level != Division.Level.COMMUNITY:
+            raise ImportFileError(_("请选择要导入到的社区/村"))
+        if (
+            self.user is not None
+            and not scoping.allowed_divisions(self.user, Person, "import").filter(pk=community.pk).exists()
+        ):
+            raise ImportFileError(_("您没有向“%(c)s”导入居民的权限") % {"c": community})
+        self.village = community.name.endswith("村")
+        self.groups: dict[int, int] = {}
+        for pk, code in Division.objects.filter(parent=community, level=Division.Level.GROUP).values_list("pk", "code"):
+            if code.startswith(community.code) and code[len(community.code) :].isdigit():
+                self.groups[int(code[len(community.code) :])] = pk
+        self.grids: dict[str, int] = {}
+        for pk, code, name in Grid.objects.filter(community=community).values_list("pk", "code", "name"):
+            self.grids[code] = pk
+            self.grids.setdefault(name, pk)
+        self.branches: dict[str, int] = dict(PartyBranch.objects.filter(community=community).values_list("name", "pk"))
+
+    # -- pass 1: parse and validate --------------------------------------------------------------
+
+    def parse_row(self, number: int, values: dict[str, str], raw_birth: Any) -> tuple[tuple | None, list[str], list]:
+        """Check one row; (spilled tuple or None when rejected, errors, warnings)."""
+        errors: list[str] = []
+        warnings: list[str] = []
+        name = values.get("name", "").replace(" ", "")
+        if not name:
+            errors.append(_("姓名：不能为空"))
+        id_text = values.get("id_number", "")
+        info = None
+        masked = ""
+        if id_text and _MASKED_ID.fullmatch(idnumber.normalize(id_text)):
+            masked, id_text = idnumber.normalize(id_text), ""  # from a masked export: matched, never changed
+        if id_text:
+            try:
+                info = idnumber.parse(id_text, today=self.today)
+            except idnumber.IdNumberError as exc:
+                errors.append(_("公民身份号码：%(e)s") % {"e": exc})
+        sex_text = values.get("sex", "")
+        sex = ""
+        if sex_text:
+            entry = codes.table("sex").lookup(sex_text.rstrip("性"))
+            if entry is None:
+                errors.append(_("性别“%(v)s”无法识别（应为男或女）") % {"v": sex_text})
+            else:
+                sex = entry.code
+        birth: datetime.date | None = None
+        birth_text = values.get("birth_date", "")
+        if birth_text:
+            try:
+                birth = normalize.date(raw_birth if raw_birth not in (None, "") else birth_text)
+            except ValueError:
+                errors.append(_("出生日期“%(v)s”不是有效日期") % {"v": birth_text})
+        if info is not None:
+            if sex and sex in ("1", "2") and sex != info.sex:
+                errors.append(
+                    _("性别“%(v)s”与身份证号不符（身份证号为%(e)s性）")
+                    % {"v": sex_text, "e": codes.table("sex").name_of(info.sex)}
+                )
+            if birth and birth != info.birth_date:
+                errors.append(
+                    _("出生日期“%(v)s”与身份证号不符（身份证号为 %(e)s）")
+                    % {"v": birth_text, "e": info.birth_date.isoformat()}
+                )
+            sex = sex or info.sex
+            birth = birth or info.birth_date
+            if info.upgraded_from:
+                warnings.append(
+                    _("15 位身份证号“%(old)s”已升级为 18 位“%(new)s”") % {"old": info.upgraded_from, "new": info.number}
+                )
+        elif not id_text and not masked and name:
+            if not sex:
+                errors.append(_("没有身份证号时必须填写性别"))
+            if not birth:
+                errors.append(_("没有身份证号时必须填写出生日期"))
+        ethnicity = self._code(values, "ethnicity", "ethnicity", errors, None, _("民族“%(v)s”不在民族代码表中"))
+        relationship = self._code(
+            values, "relationship", "relationship", None, warnings, _("与户主关系“%(v)s”无法识别，已留空")
+        )
+        registration = self._code(
+            values, "registration_status", "registration_status", None, warnings, _("人口类型“%(v)s”无法识别，已留空")
+        )
+        political = self._code(
+            values, "political_status", "political_status", None, warnings, _("政治面貌“%(v)s”无法识别，已留空")
+        )
+        education = self._code(values, "education", "education", None, warnings, _("文化程度“%(v)s”无法识别，已留空"))
+        marital = self._code(
+            values, "marital_status", "marital_status", None, warnings, _("婚姻状况“%(v)s”无法识别，已留空")
+        )
+        group = None
+        group_text = values.get("group", "")
+        if group_text:
+            group = normalize.group_number(group_text)
+            if group is None or group > 999:
+                group = None
+                warnings.append(_("居民小组“%(v)s”无法识别，已留空") % {"v": group_text})
+        grid = None
+        grid_text = values.get("grid", "")
+        if grid_text:
+            grid = self.grids.get(grid_text)
+            if grid is None:
+                warnings.append(_("网格“%(v)s”在本社区不存在，已留空") % {"v": grid_text})
+        phone_text = values.get("phone", "")
+        good, bad = normalize.phones("" if "*" in phone_text else phone_text)  # masked: keep the stored phones
+        for b in bad:
+            warnings.append(_("联系电话“%(v)s”无法识别，已按原样保存") % {"v": b})
+        numbers = good + bad
+        party_joined = None
+        joined_text = values.get("party_joined", "")
+        if joined_text:
+            try:
+                party_joined = normalize.date(joined_text)
+            except ValueError:
+                warnings.append(_("入党日期“%(v)s”不是有效日期，已留空") % {"v": joined_text})
+        branch = values.get("party_branch", "")
+        if errors:
+            return None, errors, warnings
+        spilled = (
+            number,
+            name,
+            info.number if info else "",
+            sex,
+            birth.isoformat() if birth else "",
+            ethnicity,
+            relationship,
+            group,
+            grid,
+            values.get("current_address", ""),
+            values.get("hukou_address", ""),
+            numbers[0] if numbers else "",
+            ",".join(numbers[1:]),
+            registration,
+            political,
+            branch,
+            party_joined.isoformat() if party_joined else "",
+            education,
+            marital,
+            values.get("employer", ""),
+            values.get("occupation", ""),
+            values.get("notes", ""),
+            values.get("household_number", ""),
+            masked,
+            warnings,
+            None,
+        )
+        return spilled, errors, warnings
+
+    @staticmethod
+    def _code(values, column, table, errors, warnings, message) -> str:
+        text = values.get(column, "")
+        if not text:
+            return ""
+        entry = codes.table(table).lookup(text)
+        if entry is None:
+            (errors if errors is not None else warnings).append(message % {"v": text})
+            return ""
+        return entry.code
+
+    # -- the run ---------------------------------------------------------------------------------
+
+    def process(
+        self,
+        path: str | Path,
+        *,
+        commit: bool,
+        all_or_nothing: bool = False,
+        progress: Callable[..., None] | None = None,
+    ) -> dict[str, Any]:
+        """Validate (and with ``commit`` write) the register; the summary, problems and batch id."""
+        self._reference()
+        self.write = commit
+        self._total = 2 * estimate_rows(path) if progress else 0
+        rows = read_rows(path)
+        hmap, data_rows = map_headers(rows, HEADERS)
+        if "name" not in hmap.columns:
+            raise ImportFileError(_("缺少必需的列：姓名"))
+        out = self._outcome = Outcome()
+        batch = uuid.uuid4()
+        with tempfile.TemporaryFile(prefix="tongxin-register-") as spill:
+            ids, nokeys, households = self._pass1(hmap, data_rows, spill, out, progress)
+            spill.seek(0)
+            dup_ids = {k for k, n in ids.items() if n > 1}
+            dup_nokeys = {k for k, n in nokeys.items() if n > 1}
+            del ids, nokeys
+            with (
+                audit.audit_context(user=self.user, source=ObjectChange.Source.IMPORT, request_id=batch),
+                transaction.atomic(),
+            ):
+                self._changes: list[ObjectChange] = []
+                hh_ids = self._households(households, out)
+                self._pass2(spill, hmap, dup_ids, dup_nokeys, households, hh_ids, out, progress)
+                self._heads(hh_ids, out)
+                self._flush_changes()
+                if not commit or (all_or_nothing and out.counts["rejected"]):
+                    transaction.set_rollback(True)
+        counts = out.counts
+        if commit and all_or_nothing and counts["rejected"]:
+            for key in ("created", "updated", "households_created", "households_updated"):
+                counts[key] = 0
+            counts["rolled_back"] = True
+        out.problems.sort(key=lambda p: p["row"])
+        return {
+            "summary": counts,
+            "unknown_columns": hmap.unknown,
+            "header_row": hmap.header_row,
+            "problems": out.problems,
+            "batch_id": str(batch),
+            "groups_created": out.groups_created,
+            "branches_created": out.branches_created,
+            "possible_duplicates": out.possible_duplicates,
+            "problems_truncated": out.truncated,
+        }
+
+    def _pass1(self, hmap: HeaderMap, data_rows: Iterator, spill, out: Outcome, progress):
+        ids: Counter[str] = Counter()
+        nokeys: Counter[tuple] = Counter()
+        households: dict[str, _HouseholdInfo] = {}
+        birth_col = hmap.columns.get("birth_date")
+        n = 0
+        for number, cells in data_rows:
+            n += 1
+            values = {f: cell_text(cells[i]) if i < len(cells) else "" for f, i in hmap.columns.items()}
+            raw_birth = cells[birth_col] if birth_col is not None and birth_col < len(cells) else None
+            spilled, errors, warnings = self.parse_row(number, values, raw_birth)
+            if spilled is None:
+                out.counts["rows"] += 1
+                out.add(number, "rejected", self._shown(hmap, values), errors, warnings)
+                continue
+            spilled = (*spilled[:-1], self._shown(hmap, values))
+            if spilled[_I["id_number"]]:
+                ids[spilled[_I["id_number"]]] += 1
+            elif not spilled[_I["masked_id"]]:
+                nokeys[(spilled[_I["name"]], spilled[_I["birth_date"]], spilled[_I["sex"]])] += 1
+            hh = spilled[_I["household_number"]]
+            if hh:
+                info = households.get(hh)
+                if info is None:
+                    info = households[hh] = _HouseholdInfo()
+                info.rows += 1
+                is_head = spilled[_I["relationship"]] in HEAD_RELATIONSHIPS
+                if is_head:
+                    info.heads += 1
+                if (is_head and not info.from_head) or info.rows == 1:
+                    info.group = spilled[_I["group"]]
+                    info.grid = spilled[_I["grid"]]
+                    info.address = spilled[_I["current_address"]]
+                    info.registration_status = spilled[_I["registration_status"]]
+                    info.from_head = is_head
+            marshal.dump(spilled, spill)
+            if progress and n % 1000 == 0:
+                progress(n, self._total)
+        self._pass1_rows = n
+        return ids, nokeys, households
+
+    @staticmethod
+    def _shown(hmap: HeaderMap, values: dict[str, str]) -> list[list[str]]:
+        return [[hmap.headers[i], values[f]] for f, i in hmap.columns.items()]
+
+    # -- pass 2: write ---------------------------------------------------------------------------
+
+    def _group_id(self, number: int | None, out: Outcome) -> int | None:
+        if number is None:
+            return None
+        pk = self.groups.get(number)
+        if pk is None:
+            community = self.community
+            name = normalize.group_name(number, self.village)
+            code = f"{community.code}{number:03d}"
+            if self.write:
+                group = Division.objects.create(
+                    code=code, name=name, level=Division.Level.GROUP, parent=community, source=_("居民花名册导入")
+                )
+                pk = group.pk
+            else:
+                pk = -number  # a placeholder: the group would be created
+            self.groups[number] = pk
+            out.groups_created.append(name)
+        return pk if pk and pk > 0 else None
+
+    def _branch_id(self, name: str, out: Outcome) -> int | None:
+        if not name:
+            return None
+        pk = self.branches.get(name)
+        if pk is None:
+            if self.write:
+                pk = PartyBranch.objects.create(
+                    community=self.community,
+                    name=name,
+                    kind=PartyBranch.Kind.GENERAL if "总支" in name else PartyBranch.Kind.BRANCH,
+                ).pk
+            else:
+                pk = -1
+            self.branches[name] = pk
+            out.branches_created.append(name)
+        return pk if pk > 0 else None
+
+    def _households(self, households: dict[str, _HouseholdInfo], out: Outcome) -> dict[str, int]:
+        """Create or update the households the file names; their ids by number."""
+        community = self.community
+        existing = {
+            h.number: h
+            for h in Household.objects.filter(community=community).only(
+                "pk", "number", "group_id", "grid_id", "address", "registration_status", "status", "community_id"
+            )
+        }
+        ids: dict[str, int] = {}
+        create: list[Household] = []
+        update: list[Household] = []
+        updated_fields: set[str] = set()
+        for number, info in households.items():
+            wanted = {
+                "group_id": self._group_id(info.group, out),
+                "grid_id": info.grid,
+                "address": info.address,
+                "registration_status": info.registration_status,
+            }
+            hh = existing.get(number)
+            if hh is None:
+                hh = Household(community=community, number=number, status=Household.Status.ACTIVE)
+                for k, v in wanted.items():
+                    setattr(hh, k, v if v is not None else ("" if k in ("address", "registration_status") else None))
+                create.append(hh)
+                continue
+            ids[number] = hh.pk
+            pre = None
+            for k, v in wanted.items():
+                if v in (None, "") or getattr(hh, k) == v:
+                    continue
+                if pre is None:
+                    pre = audit.serialize(hh, m2m=False)
+                setattr(hh, k, v)
+                updated_fields.add(k)
+            if hh.status != Household.Status.ACTIVE:
+                pre = pre or audit.serialize(hh, m2m=False)
+                hh.status, hh.status_date = Household.Status.ACTIVE, self.today
+                updated_fields.update(("status", "status_date"))
+            if pre is not None:
+                update.append(hh)
+                self._change(hh, ObjectChange.Action.UPDATE, pre)
+        out.counts["households_created"] = len(create)
+        out.counts["households_updated"] = len(update)
+        self._households_counted = {hh.pk for hh in update}
+        if self.write:
+            for start in range(0, len(create), CHUNK):
+                Household.objects.bulk_create(create[start : start + CHUNK])
+            for hh in create:
+                ids[hh.number] = hh.pk
+                self._change(hh, ObjectChange.Action.CREATE, None)
+            if update:
+                Household.objects.bulk_update(update, [*updated_fields, "last_updated"], batch_size=CHUNK)
+        else:
+            for i, hh in enumerate(create):
+                ids[hh.number] = -(i + 1)
+        self._households_created = {ids[hh.number] for hh in create}
+        self._hh_numbers = {pk: number for number, pk in ids.items()}
+        return ids
+
+    def _pass2(self, spill, hmap, dup_ids, dup_nokeys, households, hh_ids, out: Outcome, progress) -> None:
+        present = set(hmap.columns)
+        chunk: list[tuple] = []
+        done = 0
+        while True:
+            try:
+                row = marshal.load(spill)
+            except EOFError:
+                break
+            out.counts["rows"] += 1
+            key_id = row[_I["id_number"]]
+            if key_id and key_id in dup_ids:
+                out.add(
+                    row[0],
+                    "rejected",
+                    row[_I["shown"]],
+                    [_("公民身份号码“%(v)s”在本文件中出现了不止一次，相关各行均未导入") % {"v": key_id}],
+                    row[_I["warnings"]],
+                )
+                continue
+            nokey = (row[_I["name"]], row[_I["birth_date"]], row[_I["sex"]])
+            if not key_id and not row[_I["masked_id"]] and nokey in dup_nokeys:
+                out.possible_duplicates += 1
+                out.add(
+                    row[0],
+                    "rejected",
+                    row[_I["shown"]],
+                    [_("可能重复：本文件中有多行同名、同性别、同出生日期且无身份证号的居民，请补充身份证号")],
+                    row[_I["warnings"]],
+                )
+                continue
+            hh = row[_I["household_number"]]
+            if hh:
+                info = households[hh]
+                if info.heads == 0:
+                    row[_I["warnings"]].append(_("户号“%(h)s”没有户主") % {"h": hh})
+                elif info.heads > 1:
+                    row[_I["warnings"]].append(_("户号“%(h)s”有 %(n)s 个户主") % {"h": hh, "n": info.heads})
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                self._write_chunk(chunk, present, hh_ids, out)
+                done += len(chunk)
+                chunk = []
+                if progress:
+                    progress(self._pass1_rows + done, self._pass1_rows * 2)
+        if chunk:
+            self._write_chunk(chunk, present, hh_ids, out)
+
+    def _values(self, row: tuple, present: set[str], out: Outcome) -> dict[str, Any]:
+        """The person attributes the row sets (blank cells set nothing)."""
+        values: dict[str, Any] = {}
+        for attr, column in _PERSON_ATTRS:
+            if column not in present:
+                continue
+            value = row[_I[attr]]
+            if value in ("", None):
+                continue
+            if attr in ("birth_date", "party_joined"):
+                value = datetime.date.fromisoformat(value)
+            values[attr] = value
+        if "group" in present and row[_I["group"]] is not None:
+            group_id = self._group_id(row[_I["group"]], out)
+            if group_id:
+                values["group_id"] = group_id
+        if "grid" in present and row[_I["grid"]]:
+            values["grid_id"] = row[_I["grid"]]
+        if "party_branch" in present and row[_I["party_branch"]]:
+            branch_id = self._branch_id(row[_I["party_branch"]], out)
+            if branch_id:
+                values["party_branch_id"] = branch_id
+        return values
+
+    def _write_chunk(self, chunk: list[tuple], present: set[str], hh_ids: dict[str, int], out: Outcome) -> None:
+        community = self.community
+        hashes = {crypto.keyed_hash("id", r[_I["id_number"]]): r for r in chunk if r[_I["id_number"]]}
+        by_hash: dict[str, Person] = {}
+        if hashes:
+            for p in Person.objects.filter(id_hash__in=list(hashes)):
+                by_hash[p.id_hash] = p
+        nokey_rows = [r for r in chunk if not r[_I["id_number"]] and not r[_I["masked_id"]]]
+        by_masked: dict[tuple, list[Person]] = {}
+        masked_rows = [r for r in chunk if r[_I["masked_id"]]]
+        if masked_rows:
+            tails = {crypto.suffix_hash("id", r[_I["masked_id"]]) for r in masked_rows}
+            names = {r[_I["name"]] for r in masked_rows}
+            for p in Person.objects.filter(community=community, id_tail__in=tails, name__in=names):
+                key = (p.name, p.id_number[:6], p.id_number[-4:])
+                by_masked.setdefault(key, []).append(p)
+        by_nokey: dict[tuple, list[Person]] = {}
+        if nokey_rows:
+            names = {r[_I["name"]] for r in nokey_rows}
+            for p in Person.objects.filter(community=community, id_hash="", name__in=names):
+                key = (p.name, p.birth_date.isoformat() if p.birth_date else "", p.sex)
+                by_nokey.setdefault(key, []).append(p)
+        foreign = [p.pk for p in by_hash.values() if p.community_id != community.pk]
+        may_change: set[int] = set()
+        if foreign and self.user is None:  # the command line acts for the deployment
+            may_change = set(foreign)
+        elif foreign:
+            allowed = scoping.restrict(Person.objects.filter(pk__in=foreign), self.user, "change")
+            may_change = set(allowed.values_list("pk", flat=True))
+        create: list[Person] = []
+        update: list[Person] = []
+        update_fields: set[str] = set()
+        placed: list[tuple[Person, tuple]] = []
+        for row in chunk:
+            values = self._values(row, present, out)
+            hh_number = row[_I["household_number"]]
+            household_id = hh_ids.get(hh_number) if hh_number else None
+            if household_id is not None and household_id > 0:
+                values["household_id"] = household_id
+            if hh_number and "relationship" in present and row[_I["relationship"]]:
+                values["relationship"] = row[_I["relationship"]]
+            if row[_I["id_number"]]:
+                person = by_hash.get(crypto.keyed_hash("id", row[_I["id_number"]]))
+            elif row[_I["masked_id"]]:
+                masked = row[_I["masked_id"]]
+                matches = by_masked.get((row[_I["name"]], masked[:6], masked[-4:]), [])
+                if len(matches) != 1:
+                    out.add(
+                        row[0],
+                        "rejected",
+                        row[_I["shown"]],
+                        [
+                            _("身份证号“%(v)s”已脱敏，无法对应到本社区的居民；新登记的居民请填写完整身份证号")
+                            % {"v": masked}
+                        ],
+                        row[_I["warnings"]],
+                    )
+                    continue
+                person = matches[0]
+            else:
+                matches = by_nokey.get((row[_I["name"]], row[_I["birth_date"]], row[_I["sex"]]), [])
+                if len(matches) > 1:
+                    out.possible_duplicates += 1
+                    out.add(
+                        row[0],
+                        "rejected",
+                        row[_I["shown"]],
+                        [
+                            _("可能重复：系统中已有 %(n)s 位同名、同性别、同出生日期且无身份证号的居民，请补充身份证号")
+                            % {"n": len(matches)}
+                        ],
+                        row[_I["warnings"]],
+                    )
+                    continue
+                person = matches[0] if matches else None
+            if person is None:
+                person = Person(community=community, **values)
+                create.append(person)
+                out.add(row[0], "created", row[_I["shown"]], None, row[_I["warnings"]])
+                placed.append((person, row))
+                continue
+            moving_in = person.community_id != community.pk
+            if moving_in and person.pk not in may_change and person.life_status == Person.LifeStatus.LIVING:
+                out.add(
+                    row[0],
+                    "rejected",
+                    row[_I["shown"]],
+                    [_("该身份证号的居民已登记在您管辖范围以外的社区，请先由该社区办理迁出")],
+                    row[_I["warnings"]],
+                )
+                continue
+            if moving_in:
+                values["community_id"] = community.pk
+                values["life_status"] = Person.LifeStatus.LIVING
+                values["life_status_date"] = self.today
+                if "grid_id" not in values:
+                    values["grid_id"] = None
+                if "group_id" not in values:
+                    values["group_id"] = None
+            changed = {k: v for k, v in values.items() if getattr(person, k) != v}
+            if not changed:
+                out.add(row[0], "unchanged", row[_I["shown"]], None, row[_I["warnings"]])
+                placed.append((person, row))
+                continue
+            pre = audit.serialize(person, m2m=False)
+            for k, v in changed.items():
+                setattr(person, k, v)
+            update_fields.update(changed)
+            update.append(person)
+            self._change(person, ObjectChange.Action.UPDATE, pre)
+            out.add(row[0], "updated", row[_I["shown"]], None, row[_I["warnings"]])
+            placed.append((person, row))
+        extra_keys: list[tuple[Person, list[str]]] = []
+        for person in create:
+            extra_keys.append((person, person.derive()))
+        for person in update:
+            extra = person.derive()
+            if "name" in update_fields:
+                extra_keys.append((person, extra))
+        if not self.write:
+            self._memberships(placed)
+            return
+        Person.objects.bulk_create(create, batch_size=CHUNK)
+        for person in create:
+            self._change(person, ObjectChange.Action.CREATE, None)
+        if update:
+            fields = {f.removesuffix("_id") for f in update_fields}
+            if fields & {"id_number", "phone", "name"}:
+                fields |= {"id_hash", "id_tail", "phone_hash", "phone_tail", "pinyin", "initials"}
+            Person.objects.bulk_update(update, [*fields, "last_updated"], batch_size=CHUNK)
+        keys = [NameKey(person=p, key=k) for p, extra in extra_keys for k in extra]
+        if keys:
+            renamed = [p.pk for p, _e in extra_keys if p.pk and p not in create]
+            if renamed:
+                NameKey.objects.filter(person_id__in=renamed).delete()
+            NameKey.objects.bulk_create(keys, batch_size=CHUNK, ignore_conflicts=True)
+        self._memberships(placed)
+        if len(self._changes) >= CHUNK:
+            self._flush_changes()
+
+    def _memberships(self, placed: list[tuple[Person, tuple]]) -> None:
+        """Start, move or re-label the persons' current household memberships (a dry run only counts)."""
+        current = {
+            m.person_id: m
+            for m in Membership.objects.filter(person_id__in=[p.pk for p, _r in placed if p.pk], end__isnull=True).only(
+                "pk", "person_id", "household_id", "relationship", "community_id", "end", "reason", "start"
+            )
+        }
+        close: list[Membership] = []
+        relabel: list[Membership] = []
+        start: list[Membership] = []
+        for person, _row in placed:
+            if not person.household_id:
+                continue
+            m = current.get(person.pk)
+            if m is not None and m.household_id == person.household_id:
+                if person.relationship and m.relationship != person.relationship:
+                    pre = audit.serialize(m, m2m=False)
+                    m._audit_repr = f"{person.name} · {self._hh_numbers.get(m.household_id, '')}"
+                    m.relationship = person.relationship
+                    relabel.append(m)
+                    self._change(m, ObjectChange.Action.UPDATE, pre)
+                    self._touch_household(m.household_id)
+                continue
+            if m is not None:
+                pre = audit.serialize(m, m2m=False)
+                m._audit_repr = f"{person.name} · {self._hh_numbers.get(m.household_id, '')}"
+                m.end = self.today
+                m.reason = _("居民花名册导入：迁入其他户")
+                close.append(m)
+                self._change(m, ObjectChange.Action.UPDATE, pre)
+                self._touch_household(m.household_id)
+            new = Membership(
+                community_id=person.community_id,
+                household_id=person.household_id,
+                person=person,
+                relationship=person.relationship,
+                start=self.today if m is not None else None,
+            )
+            new._audit_repr = f"{person.name} · {self._hh_numbers.get(person.household_id, '')}"
+            start.append(new)
+            self._touch_household(person.household_id)
+        if not self.write:
+            return
+        if close:
+            Membership.objects.bulk_update(close, ["end", "reason", "last_updated"], batch_size=CHUNK)
+        if relabel:
+            Membership.objects.bulk_update(relabel, ["relationship", "last_updated"], batch_size=CHUNK)
+        if start:
+            Membership.objects.bulk_create(start, batch_size=CHUNK)
+            for m in start:
+                self._change(m, ObjectChange.Action.CREATE, None)
+
+    def _touch_household(self, household_id: int) -> None:
+        """A household whose membership changed counts as updated (unless created by this import)."""
+        if household_id in self._households_created or household_id in self._households_counted:
+            return
+        self._households_counted.add(household_id)
+        self._outcome.counts["households_updated"] += 1
+
+    def _heads(self, hh_ids: dict[str, int], out: Outcome) -> None:
+        """Point each household of the file at its head (the first 户主/本人 member)."""
+        if not self.write:
+            return
+        pks = [pk for pk in hh_ids.values() if pk > 0]
+        heads: dict[int, int] = {}
+        for start in range(0, len(pks), CHUNK):
+            part = pks[start : start + CHUNK]
+            for hh_id, person_id in (
+                Membership.objects.filter(household_id__in=part, end__isnull=True, relationship__in=HEAD_RELATIONSHIPS)
+                .order_by("household_id", "pk")
+                .values_list("household_id", "person_id")
+            ):
+                heads.setdefault(hh_id, person_id)
+        changed: list[Household] = []
+        for start in range(0, len(pks), CHUNK):
+            for hh in Household.objects.filter(pk__in=pks[start : start + CHUNK]).only("pk", "head_id", "community_id"):
+                head = heads.get(hh.pk)
+                if head is not None and hh.head_id != head:
+                    pre = audit.serialize(hh, m2m=False) if hh.pk not in self._households_created else None
+                    hh.head_id = head
+                    changed.append(hh)
+                    if pre is not None:
+                        self._change(hh, ObjectChange.Action.UPDATE, pre)
+                        self._touch_household(hh.pk)
+        if changed:
+            Household.objects.bulk_update(changed, ["head", "last_updated"], batch_size=CHUNK)
+
+    # -- the change log, in bulk -----------------------------------------------------------------
+
+    def _change(self, obj: Any, action: str, pre: dict | None) -> None:
+        if not self.write:
+            return
+        self._changes.append((obj, action, pre))
+
+    def _flush_changes(self) -> None:
+        if self._changes:
+            audit.record_many(self._changes)
+        self._changes = []
+
+
+# -- the register layout: template and export ----------------------------------------------------------
+
+_CODE_COLUMNS = {
+    "sex": "sex",
+    "ethnicity": "ethnicity",
+    "relationship": "relationship",
+    "registration_status": "registration_status",
+    "political_status": "political_status",
+    "education": "education",
+    "marital_status": "marital_status",
+}
+
+
+def _header(fname: str) -> str:
+    return HEADERS[fname][0]
+
+
+def template_workbook() -> bytes:
+    """A blank register with the headers, drop-down lists for the coded columns and an example row."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("居民花名册")
+    lists = wb.create_sheet(_("代码表"))
+    ws.append([_header(f) for f in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.append([RegisterImporter.example.get(f, "") for f in COLUMNS])
+    for idx, fname in enumerate(COLUMNS, start=1):
+        letter = ws.cell(row=1, column=idx).column_letter
+        ws.column_dimensions[letter].width = 20 if fname in ("id_number", "current_address", "hukou_address") else 12
+        table = _CODE_COLUMNS.get(fname)
+        if table is None:
+            continue
+        names = ["男", "女"] if table == "sex" else [e.name for e in codes.table(table)]
+        col = lists.max_column + 1 if lists.max_row > 1 or lists.cell(1, 1).value else 1
+        lists.cell(row=1, column=col, value=_header(fname))
+        for r, name in enumerate(names, start=2):
+            lists.cell(row=r, column=col, value=name)
+        ref_letter = lists.cell(row=1, column=col).column_letter
+        dv = DataValidation(
+            type="list", formula1=f"'{lists.title}'!${ref_letter}$2:${ref_letter}${len(names) + 1}", allow_blank=True
+        )
+        dv.error = _("请从下拉列表中选择")
+        dv.showErrorMessage = False  # aliases (妻, 长子, 中共党员) are accepted too
+        ws.add_data_validation(dv)
+        dv.add(f"{letter}2:{letter}20000")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def register_row(person: Person, reveal: bool) -> list[str]:
+    """A person as a row of the register layout (ID number and phones masked unless ``reveal``)."""
+    from tongxin.core.privacy import mask
+
+    def secret(value: str) -> str:
+        return value if reveal or not value else mask(value)
+
+    phones = [p for p in [person.phone, *person.phone_other.split(",")] if p]
+    values = {
+        "household_number": person.household.number if person.household_id else "",
+        "name": person.name,
+        "id_number": secret(person.id_number),
+        "sex": codes.table("sex").name_of(person.sex),
+        "ethnicity": codes.table("ethnicity").name_of(person.ethnicity),
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "relationship": codes.table("relationship").name_of(person.relationship) if person.household_id else "",
+        "group": person.group.name if person.group_id else "",
+        "grid": person.grid.code if person.grid_id else "",
+        "current_address": person.current_address,
+        "hukou_address": person.hukou_address,
+        "phone": ",".join(secret(p) for p in phones),
+        "registration_status": codes.table("registration_status").name_of(person.registration_status),
+        "political_status": codes.table("political_status").name_of(person.political_status),
+        "party_branch": person.party_branch.name if person.party_branch_id else "",
+        "party_joined": person.party_joined.isoformat() if person.party_joined else "",
+        "education": codes.table("education").name_of(person.education),
+        "marital_status": codes.table("marital_status").name_of(person.marital_status),
+        "employer": person.employer,
+        "occupation": person.occupation,
+        "notes": person.notes,
+    }
+    return [values[f] for f in COLUMNS]
+
+
+def register_workbook(persons: Iterator[Person], *, reveal: bool) -> bytes:
+    """The persons in the register layout as XLSX (write-only: constant memory); re-imports as unchanged."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("居民花名册"))
+    ws.append([_header(f) for f in COLUMNS])
+    for person in persons:
+        ws.append(register_row(person, reveal))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,81 @@
+"""One search box for persons: name (characters, full pinyin, initials with every surname reading), full
+ID number or its last 4–6 digits, phone, household number, address.
+
+The query is answered by a few *probes*, each an indexed lookup on the already-scoped queryset and
+each capped; their hits are merged in probe order, which is the ranking (exact ID first, then exact
+name, name prefix, initials, pinyin, …). No probe scans the table except the address probe, which
+only runs for address-like or long queries.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from tongxin.core import crypto, idnumber, normalize, pinyin
+
+PROBE_LIMIT = 200
+RESULT_LIMIT = 500
+_ADDRESS_HINT = re.compile(r"[号栋幢楼室单元路街巷弄村组区苑园府座门]")
+
+
+def probes(query: str) -> list[tuple[str, Q]]:
+    """The lookups that answer ``query``, best first, each with its kind."""
+    q = query.strip()
+    if not q:
+        return []
+    out: list[tuple[str, Q]] = []
+    compact = re.sub(r"[\s\-]", "", q).upper()
+    if re.fullmatch(r"\d{17}[\dX]|\d{15}", compact):
+        try:
+            number = idnumber.parse(compact).number
+        except idnumber.IdNumberError:
+            number = compact
+        out.append(("id", Q(id_hash=crypto.keyed_hash("id", number))))
+    phone, ok = normalize.phone(q)
+    if ok and phone and not re.fullmatch(r"\d{4,6}", compact):
+        out.append(("phone", Q(phone_hash=crypto.keyed_hash("phone", phone))))
+    if re.fullmatch(r"\d{3}[\dX]|\d{4}[\dX]|\d{5}[\dX]", compact):
+        out.append(("id_tail", Q(id_tail=crypto.suffix_hash("id", compact))))
+        if compact.isdigit() and len(compact) == 4:
+            out.append(("phone_tail", Q(phone_tail=crypto.suffix_hash("phone", compact))))
+    if re.fullmatch(r"[\w\-]{1,32}", q) and any(ch.isdigit() for ch in q):
+        out.append(("household", Q(household__number=q)))
+    if pinyin.is_pinyin_query(q):
+        key = q.lower()
+        out += [
+            ("initials", Q(initials=key)),
+            ("pinyin", Q(pinyin=key)),
+            ("initials_prefix", Q(initials__startswith=key)),
+            ("pinyin_prefix", Q(pinyin__startswith=key)),
+            ("other_readings", Q(name_keys__key__startswith=key)),
+        ]
+    elif not compact.isdigit() and not re.fullmatch(r"[\dX]+", compact):
+        out += [("name", Q(name=q)), ("name_prefix", Q(name__startswith=q))]
+        if len(q) >= 2:
+            out.append(("name_part", Q(name__contains=q)))
+        if _ADDRESS_HINT.search(q) or len(q) >= 4:
+            address = Q(current_address__contains=q) | Q(hukou_address__contains=q) | Q(household__address__contains=q)
+            out.append(("address", address))
+    return out
+
+
+def search(queryset: QuerySet, query: str) -> QuerySet:
+    """The persons of ``queryset`` (already scoped) matching ``query``, ranked."""
+    ranked: dict[int, int] = {}
+    digits = re.sub(r"[\s\-]", "", query.strip()).upper()
+    for rank, (kind, probe) in enumerate(probes(query)):
+        pks = list(queryset.filter(probe).values_list("pk", flat=True)[:PROBE_LIMIT])
+        if kind == "id_tail" and len(digits) > 4 and pks:
+            # a 5- or 6-digit suffix: the 4-digit hash narrowed it down, the clear number confirms it
+            candidates = queryset.model.objects.filter(pk__in=pks).only("pk", "id_number")
+            pks = [p.pk for p in candidates if p.id_number.endswith(digits)]
+        for pk in pks:
+            ranked.setdefault(pk, rank)
+        if len(ranked) >= RESULT_LIMIT:
+            break
+    if not ranked:
+        return queryset.none()
+    order = Case(*[When(pk=pk, then=Value(r)) for pk, r in ranked.items()], output_field=IntegerField())
+    return queryset.filter(pk__in=list(ranked)).annotate(search_rank=order).order_by("search_rank", "name", "pk")

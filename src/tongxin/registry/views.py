@@ -1,0 +1,296 @@
+"""Pages of the registry: declarative viewsets, plus the person's workflow pages (reveal, move, life
+status), the register export and the statistics page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.core import audit, scoping
+from tongxin.core.models import AccessLog
+from tongxin.core.views.generic import ObjectViewSet, filtered
+from tongxin.org.models import Division
+from tongxin.registry import filters, forms, services, stats, tables
+from tongxin.registry.models import (
+    Building,
+    Compound,
+    Dwelling,
+    Household,
+    Membership,
+    PartyBranch,
+    Person,
+    Tag,
+)
+from tongxin.registry.register import RegisterImporter
+
+
+class PersonViewSet(ObjectViewSet):
+    """Residents (居民)."""
+
+    model = Person
+    table = tables.PersonTable
+    filterset = filters.PersonFilterSet
+    form = forms.PersonForm
+    bulk_edit_form = forms.PersonBulkEditForm
+    importer = RegisterImporter
+    select_related = ("community", "group", "grid", "household", "party_branch")
+    prefetch_related = ("tags",)
+    detail_template = "registry/person_detail.html"
+    menu_group = "registry"
+    icon = "bi-person-vcard"
+    actions = ("add", "import", "export", "bulk_edit", "change")
+
+    @classmethod
+    def detail_context(cls, request: HttpRequest, obj: Person) -> dict[str, Any]:
+        """The household with its current members, the membership history, tags and party branch."""
+        members = []
+        if obj.household_id:
+            members = list(
+                Person.objects.filter(memberships__household_id=obj.household_id, memberships__end__isnull=True)
+                .order_by("memberships__relationship", "birth_date")
+                .only("pk", "name", "sex", "birth_date", "relationship", "life_status")
+            )
+        history = Membership.objects.filter(person=obj).select_related("household").order_by("-start", "-pk")
+        user = request.user
+        return {
+            "members": members,
+            "memberships": history,
+            "can_reveal": scoping.can(user, obj, "reveal"),
+            "move_form": forms.MoveForm(user=user, person=obj) if scoping.can(user, obj, "change") else None,
+            "status_form": forms.LifeStatusForm(initial={"date": timezone.localdate(), "status": obj.life_status}),
+        }
+
+    @classmethod
+    def extra_urls(cls) -> list:
+        return [
+            path("persons/<int:pk>/reveal/", reveal, name="person_reveal"),
+            path("persons/<int:pk>/move/", move, name="person_move"),
+            path("persons/<int:pk>/status/", life_status, name="person_status"),
+            path("persons/register.xlsx", export_register, name="person_register"),
+            path("stats/", stats_page, name="stats"),
+        ]
+
+
+def _person(request: HttpRequest, pk: int, action: str) -> Person:
+    if not scoping.has_perm(request.user, Person, action):
+        raise PermissionDenied
+    return scoping.get_scoped_object(PersonViewSet.queryset(), request.user, action, pk=pk)
+
+
+@login_required
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a person's ID number and phones in clear (POST only; written to the access log)."""
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    person = _person(request, pk, "reveal")
+    values = services.reveal(request.user, person)
+    return render(request, "registry/_revealed.html", {"object": person, "values": values})
+
+
+@login_required
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a person into another household of the community."""
+    person = _person(request, pk, "change")
+    form = forms.MoveForm(request.POST or None, user=request.user, person=person)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.move_person(request.user, person, d["household"], d["relationship"], d["date"], d["reason"])
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已将“%(p)s”调入%(h)s") % {"p": person, "h": d["household"]})
+    elif request.method == "POST":
+        errs = "；".join(f"{form.fields[f].label}：{'、'.join(e)}" for f, e in form.errors.items() if f in form.fields)
+        messages.error(request, _("调户失败：%(e)s") % {"e": errs})
+    return HttpResponseRedirect(person.get_absolute_url())
+
+
+@login_required
+def life_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a person moved out or deceased (or living again)."""
+    person = _person(request, pk, "change")
+    form = forms.LifeStatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        services.set_life_status(request.user, person, d["status"], d["date"], d["reason"])
+        messages.success(request, _("已将“%(p)s”标记为%(s)s") % {"p": person, "s": person.get_life_status_display()})
+    elif request.method == "POST":
+        messages.error(request, _("请填写状态和日期"))
+    return HttpResponseRedirect(person.get_absolute_url())
+
+
+@login_required
+def export_register(request: HttpRequest) -> HttpResponse:
+    """The filtered persons in the register layout (the import's columns): a round trip re-imports as
+    unchanged. ID numbers and phones are in clear only for users who may reveal them; logged."""
+    from urllib.parse import quote
+
+    from tongxin.core.export import XLSX_TYPE
+    from tongxin.registry.register import register_workbook
+
+    if not scoping.has_perm(request.user, Person, "export"):
+        raise PermissionDenied
+    _fs, qs = filtered(PersonViewSet, request, "export")
+    qs = qs.filter(life_status=Person.LifeStatus.LIVING).select_related("group", "grid", "household", "party_branch")
+    qs = qs.order_by("household__number", "relationship", "birth_date", "pk")
+    reveal_ok = scoping.has_perm(request.user, Person, "reveal")
+    count = qs.count()
+    body = register_workbook(qs.iterator(chunk_size=2000), reveal=reveal_ok)
+    audit.log_access(
+        Person,
+        AccessLog.Action.EXPORT,
+        fields=["id_number", "phone"] if reveal_ok else [],
+        row_count=count,
+        detail=_("花名册导出（明文）") if reveal_ok else _("花名册导出（脱敏）"),
+    )
+    response = HttpResponse(body, content_type=XLSX_TYPE)
+    name = f"居民花名册-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+def stats_page(request: HttpRequest) -> HttpResponse:
+    """The registry's figures for a community, street or county in the user's scope."""
+    if not scoping.has_perm(request.user, Person, "view"):
+        raise PermissionDenied
+    divisions = scoping.restrict(
+        Division.objects.filter(level__in=("county", "street", "community")), request.user, "view"
+    ).order_by("path")
+    code = request.GET.get("division") or ""
+    division = divisions.filter(code=code).first() if code else None
+    if division is None:
+        division = divisions.filter(level="community").first() or divisions.first()
+    figures = stats.compute(division, user=request.user) if division else None
+    return render(
+        request,
+        "registry/stats.html",
+        {"divisions": divisions[:500], "division": division, "figures": figures},
+    )
+
+
+class HouseholdViewSet(ObjectViewSet):
+    """Households (户)."""
+
+    model = Household
+    table = tables.HouseholdTable
+    filterset = filters.HouseholdFilterSet
+    form = forms.HouseholdForm
+    select_related = ("community", "group", "grid", "head", "dwelling__building__compound")
+    detail_template = "registry/household_detail.html"
+    menu_group = "registry"
+    icon = "bi-house"
+    actions = ("add", "export", "change", "delete")
+
+    @classmethod
+    def queryset(cls):
+        return (
+            super()
+            .queryset()
+            .annotate(size=Count("memberships", filter=Q(memberships__end__isnull=True)))
+            .order_by("community__code", "number")
+        )
+
+    @classmethod
+    def detail_context(cls, request: HttpRequest, obj: Household) -> dict[str, Any]:
+        """Current members with their relationships, and the moves in and out."""
+        memberships = Membership.objects.filter(household=obj).select_related("person").order_by("end", "relationship")
+        return {
+            "current": [m for m in memberships if m.end is None],
+            "past": [m for m in memberships if m.end is not None],
+        }
+
+
+class MembershipViewSet(ObjectViewSet):
+    """Household memberships (户成员)."""
+
+    model = Membership
+    table = tables.MembershipTable
+    filterset = filters.MembershipFilterSet
+    form = forms.MembershipForm
+    select_related = ("person", "household", "community")
+    menu_group = "registry"
+    icon = "bi-people"
+    actions = ("add", "export", "change", "delete")
+
+
+class PartyBranchViewSet(ObjectViewSet):
+    """Party organisations (党组织)."""
+
+    model = PartyBranch
+    table = tables.PartyBranchTable
+    filterset = filters.PartyBranchFilterSet
+    form = forms.PartyBranchForm
+    select_related = ("community", "parent")
+    detail_template = "registry/partybranch_detail.html"
+    menu_group = "registry"
+    icon = "bi-flag"
+
+    @classmethod
+    def queryset(cls):
+        living = Q(members__life_status=Person.LifeStatus.LIVING, members__political_status__in=("01", "02"))
+        qs = super().queryset().annotate(member_count=Count("members", filter=living))
+        return qs.order_by("community__code", "name")
+
+    @classmethod
+    def detail_context(cls, request: HttpRequest, obj: PartyBranch) -> dict[str, Any]:
+        members = obj.members.filter(life_status=Person.LifeStatus.LIVING).order_by("name")
+        return {"party_members": members.only("pk", "name", "sex", "political_status", "party_joined")[:1000]}
+
+
+class CompoundViewSet(ObjectViewSet):
+    """Compounds (小区)."""
+
+    model = Compound
+    table = tables.CompoundTable
+    filterset = filters.CompoundFilterSet
+    form = forms.CompoundForm
+    select_related = ("community",)
+    menu_group = "registry"
+    icon = "bi-buildings"
+
+
+class BuildingViewSet(ObjectViewSet):
+    """Buildings (楼栋)."""
+
+    model = Building
+    table = tables.BuildingTable
+    filterset = filters.BuildingFilterSet
+    form = forms.BuildingForm
+    select_related = ("community", "compound")
+    menu_group = "registry"
+    icon = "bi-building"
+
+
+class DwellingViewSet(ObjectViewSet):
+    """Dwellings (房屋)."""
+
+    model = Dwelling
+    table = tables.DwellingTable
+    filterset = filters.DwellingFilterSet
+    form = forms.DwellingForm
+    select_related = ("community", "building__compound")
+    menu_group = "registry"
+    icon = "bi-door-open"
+
+
+class TagViewSet(ObjectViewSet):
+    """Tags (标签)."""
+
+    model = Tag
+    table = tables.TagTable
+    filterset = filters.TagFilterSet
+    form = forms.TagForm
+    select_related = ("community",)
+    menu_group = "registry"
+    icon = "bi-tags"
