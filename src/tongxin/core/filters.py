@@ -24,6 +24,7 @@ class BaseFilterSet(django_filters.FilterSet):
     """Adds the search box ``q`` over ``search_fields``, Bootstrap styling and 全部/是/否 boolean filters."""
 
     search_fields: tuple[str, ...] = ()
+    search_placeholder: str = ""
     q = django_filters.CharFilter(method="search", label=_("搜索"))
 
     def __init__(self, *args, **kwargs):
@@ -46,5 +47,9 @@ class BaseFilterSet(django_filters.FilterSet):
         form = super().form
         if not getattr(form, "_styled", False):
             style(form)
+            if "q" in form.fields:
+                form.fields["q"].widget.attrs.update(
+                    {"placeholder": str(self.search_placeholder or _("输入关键词")), "type": "search"}
+                )
             form._styled = True
         return form

@@ -59,12 +59,37 @@ def _latin(chunk: str) -> list[str]:
     return [ch.lower() for ch in chunk if ch.isascii() and ch.isalnum()]
 
 
-def _char_readings(ch: str) -> list[str]:
+@functools.lru_cache(maxsize=8192)
+def _char_readings(ch: str) -> tuple[str, ...]:
     if ch in SURNAME_READINGS:
-        return list(SURNAME_READINGS[ch])
+        return tuple(SURNAME_READINGS[ch])
     readings = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")
     out = [r.lower() for r in (readings[0] if readings else []) if r]
-    return out or ([ch.lower()] if ch.isascii() and ch.isalnum() else [])
+    return tuple(out or ([ch.lower()] if ch.isascii() and ch.isalnum() else []))
+
+
+@functools.lru_cache(maxsize=16384)
+def _given_char(ch: str) -> tuple[str, ...]:
+    return tuple(s.lower() for s in lazy_pinyin(ch, style=Style.NORMAL, errors=_latin) if s)
+
+
+def _given(given: str) -> tuple[str, ...]:
+    """The syllables of a given name: character by character (cached), except that a name holding a
+    character with several readings is read in context (长江 is changjiang, not zhangjiang)."""
+    if len(given) > 1 and any(len(_heteronyms(ch)) > 1 for ch in given):
+        return _given_in_context(given)
+    return tuple(syllable for ch in given for syllable in _given_char(ch))
+
+
+@functools.lru_cache(maxsize=16384)
+def _heteronyms(ch: str) -> tuple[str, ...]:
+    readings = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")
+    return tuple(readings[0]) if readings else ()
+
+
+@functools.lru_cache(maxsize=65536)
+def _given_in_context(given: str) -> tuple[str, ...]:
+    return tuple(s.lower() for s in lazy_pinyin(given, style=Style.NORMAL, errors=_latin) if s)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -75,9 +100,9 @@ def keys(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return (), ()
     surname_len = 2 if name[:2] in COMPOUND_SURNAMES else 1
     surname, given = name[:surname_len], name[surname_len:]
-    given_syllables = [s.lower() for s in lazy_pinyin(given, style=Style.NORMAL, errors=_latin) if s] if given else []
+    given_syllables = _given(given)
     # A surname character pypinyin does not know (𠮷) reads as nothing rather than dropping the whole name.
-    per_char = COMPOUND_SURNAME_READINGS.get(surname) or [_char_readings(ch) or [""] for ch in surname]
+    per_char = COMPOUND_SURNAME_READINGS.get(surname) or [_char_readings(ch) or ("",) for ch in surname]
     full: list[str] = []
     initials: list[str] = []
     for combo in itertools.islice(itertools.product(*per_char), MAX_VARIANTS):

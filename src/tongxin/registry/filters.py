@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,7 @@ class PersonFilterSet(CommunityScopedFilterSet):
     """Filter persons by community, group, grid, ethnicity, sex, age band, registration status, party
     membership, life status and tag; ``q`` is the one search box."""
 
+    search_placeholder = _("姓名、拼音或首字母（如 wf）、身份证号或后4–6位、电话、户号、地址")
     community = django_filters.ModelChoiceFilter(
         queryset=Division.objects.filter(level=Division.Level.COMMUNITY), label=_("社区/村")
     )
@@ -79,7 +81,7 @@ class PersonFilterSet(CommunityScopedFilterSet):
     party_branch = django_filters.ModelChoiceFilter(queryset=PartyBranch.objects.all(), label=_("党组织"))
     life_status = django_filters.ChoiceFilter(choices=Person.LifeStatus.choices, label=_("人员状态"))
     tag = django_filters.ModelChoiceFilter(field_name="tags", queryset=Tag.objects.all(), label=_("标签"))
-    household = django_filters.NumberFilter(field_name="household_id", label=_("户"))
+    household = django_filters.NumberFilter(field_name="household_id", label=_("户"), widget=forms.HiddenInput)
 
     class Meta:
         model = Person

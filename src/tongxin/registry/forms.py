@@ -83,6 +83,13 @@ class PersonForm(CommunityForm):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = self.fields["group"].queryset.filter(level=Division.Level.GROUP)
         self.fields["id_number"].help_text = _("18 位；15 位旧号码会自动升级。填写后性别和出生日期可留空。")
+        # Left out (an API client creating a resident): the stored status, 健在 for a new resident.
+        self.fields["life_status"].required = False
+        if self.instance.pk:
+            # Moving out and death end the household membership: the status form on the person's page.
+            for name in ("life_status", "life_status_date"):
+                self.fields[name].disabled = True
+            self.fields["life_status"].help_text = _("迁出、死亡请在居民页面的“人员状态”中办理")
         self.stored = {}
         for name in self.SECRET:
             value = getattr(self.instance, name, "") if self.instance.pk else ""
@@ -90,6 +97,14 @@ class PersonForm(CommunityForm):
             if value:
                 self.initial[name] = ""
                 self.fields[name].widget.attrs["placeholder"] = mask(value) + "  " + str(_("（留空表示不修改）"))
+
+    def clean_life_status(self):
+        if self.instance.pk:
+            sent = self.data.get("life_status") if hasattr(self.data, "get") else None
+            if sent not in (None, "", self.instance.life_status):  # the API sends what the page cannot
+                raise forms.ValidationError(_("迁出、死亡等人员状态变更请通过人员状态办理（会同时结束户成员关系）"))
+            return self.instance.life_status
+        return self.cleaned_data.get("life_status") or Person.LifeStatus.LIVING
 
     def clean(self):
         data = super().clean()
@@ -171,6 +186,10 @@ class MembershipForm(CommunityForm):
                     "person",
                     _("居民“%(p)s”当前属于“%(h)s”，请在居民页面办理调户") % {"p": person, "h": current.household},
                 )
+        if person and not data.get("end") and person.life_status != Person.LifeStatus.LIVING and not self.instance.pk:
+            self.add_error(
+                "person", _("居民“%(p)s”的人员状态为%(s)s") % {"p": person, "s": person.get_life_status_display()}
+            )
         if household and data.get("relationship") in HEAD_RELATIONSHIPS and not data.get("end"):
             other = (
                 Membership.objects.filter(household=household, end__isnull=True, relationship__in=HEAD_RELATIONSHIPS)
@@ -184,6 +203,15 @@ class MembershipForm(CommunityForm):
                     _("户“%(h)s”已有户主“%(p)s”，一户只能有一个户主") % {"h": household, "p": other.person},
                 )
         return data
+
+    def save(self, commit=True):
+        previous = self.initial.get("household") if self.instance.pk else None  # before this edit
+        membership = super().save(commit=commit)
+        if commit:
+            from tongxin.registry.services import sync_membership
+
+            sync_membership(membership, previous)
+        return membership
 
 
 class MoveForm(forms.Form):

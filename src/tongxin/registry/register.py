@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongxin.core import audit, codes, crypto, idnumber, normalize, scoping
 from tongxin.core.importer import HeaderMap, ImportFileError, cell_text, estimate_rows, map_headers, read_rows
@@ -39,6 +41,8 @@ from tongxin.org.models import Division, Grid
 from tongxin.registry.models import HEAD_RELATIONSHIPS, Household, Membership, NameKey, PartyBranch, Person
 
 CHUNK = 2000
+SPILL_BATCH = 1000
+_SEP = "\x1f"  # joins a spilled row's cells (one string per row keeps the spill file fast to read back)
 _MASKED_ID = re.compile(r"\d{6}\*{4,}\d{3}[\dX]")
 MAX_PROBLEMS = 100_000
 
@@ -66,6 +70,14 @@ HEADERS: dict[str, list[str]] = {
     "occupation": ["职业"],
     "notes": ["备注", "说明"],
 }
+# Messages of the coded columns (lazy: translated only when a row needs one).
+MSG_ETHNICITY = gettext_lazy("民族“%(v)s”不在民族代码表中")
+MSG_RELATIONSHIP = gettext_lazy("与户主关系“%(v)s”无法识别，已留空")
+MSG_REGISTRATION = gettext_lazy("人口类型“%(v)s”无法识别，已留空")
+MSG_POLITICAL = gettext_lazy("政治面貌“%(v)s”无法识别，已留空")
+MSG_EDUCATION = gettext_lazy("文化程度“%(v)s”无法识别，已留空")
+MSG_MARITAL = gettext_lazy("婚姻状况“%(v)s”无法识别，已留空")
+
 # Columns the template and the export write, in order.
 COLUMNS: tuple[str, ...] = tuple(HEADERS)
 
@@ -156,18 +168,41 @@ class Outcome:
     possible_duplicates: int = 0
     truncated: int = 0
 
-    def add(self, row: int, status: str, shown: list, errors: list[str] | None = None, warnings: list[str] = ()):
-        """Count a row; keep it as a problem when it has errors or warnings."""
+    headers: list[str] = field(default_factory=list)
+
+    def add(
+        self, row: int, status: str, shown: list | str, errors: list[str] | None = None, warnings: list[str] = ()
+    ) -> None:
+        """Count a row; keep it as a problem when it has errors or warnings. ``shown`` is the row's cells as
+        (header, value) pairs, or packed into one string by the first pass."""
         self.counts[status] += 1
         if warnings and status != "rejected":
             self.counts["warnings"] += 1
         if errors or warnings:
             if len(self.problems) < MAX_PROBLEMS:
+                if isinstance(shown, str):
+                    shown = [[h, v] for h, v in zip(self.headers, shown.split(_SEP), strict=False)]
                 self.problems.append(
                     {"row": row, "status": status, "errors": errors or [], "warnings": list(warnings), "values": shown}
                 )
             else:
                 self.truncated += 1
+
+
+def _spill(rows: list[tuple], spill) -> None:
+    """Append a batch of rows to the spill file (length-prefixed marshal: one read per batch)."""
+    data = marshal.dumps(rows)
+    spill.write(len(data).to_bytes(8, "little"))
+    spill.write(data)
+
+
+def _spilled(spill) -> Iterator[tuple]:
+    """The rows spilled by the first pass, in file order."""
+    while True:
+        head = spill.read(8)
+        if len(head) < 8:
+            return
+        yield from marshal.loads(spill.read(int.from_bytes(head, "little")))
 
 
 class RegisterImporter:
@@ -294,20 +329,14 @@ class RegisterImporter:
                 errors.append(_("没有身份证号时必须填写性别"))
             if not birth:
                 errors.append(_("没有身份证号时必须填写出生日期"))
-        ethnicity = self._code(values, "ethnicity", "ethnicity", errors, None, _("民族“%(v)s”不在民族代码表中"))
-        relationship = self._code(
-            values, "relationship", "relationship", None, warnings, _("与户主关系“%(v)s”无法识别，已留空")
-        )
+        ethnicity = self._code(values, "ethnicity", "ethnicity", errors, None, MSG_ETHNICITY)
+        relationship = self._code(values, "relationship", "relationship", None, warnings, MSG_RELATIONSHIP)
         registration = self._code(
-            values, "registration_status", "registration_status", None, warnings, _("人口类型“%(v)s”无法识别，已留空")
+            values, "registration_status", "registration_status", None, warnings, MSG_REGISTRATION
         )
-        political = self._code(
-            values, "political_status", "political_status", None, warnings, _("政治面貌“%(v)s”无法识别，已留空")
-        )
-        education = self._code(values, "education", "education", None, warnings, _("文化程度“%(v)s”无法识别，已留空"))
-        marital = self._code(
-            values, "marital_status", "marital_status", None, warnings, _("婚姻状况“%(v)s”无法识别，已留空")
-        )
+        political = self._code(values, "political_status", "political_status", None, warnings, MSG_POLITICAL)
+        education = self._code(values, "education", "education", None, warnings, MSG_EDUCATION)
+        marital = self._code(values, "marital_status", "marital_status", None, warnings, MSG_MARITAL)
         group = None
         group_text = values.get("group", "")
         if group_text:
@@ -395,19 +424,18 @@ class RegisterImporter:
         hmap, data_rows = map_headers(rows, HEADERS)
         if "name" not in hmap.columns:
             raise ImportFileError(_("缺少必需的列：姓名"))
-        out = self._outcome = Outcome()
+        out = self._outcome = Outcome(headers=[hmap.headers[i] for i in hmap.columns.values()])
         batch = uuid.uuid4()
         with tempfile.TemporaryFile(prefix="tongxin-register-") as spill:
-            ids, nokeys, households = self._pass1(hmap, data_rows, spill, out, progress)
+            dup_ids, dup_nokeys, households = self._pass1(hmap, data_rows, spill, out, progress)
             spill.seek(0)
-            dup_ids = {k for k, n in ids.items() if n > 1}
-            dup_nokeys = {k for k, n in nokeys.items() if n > 1}
-            del ids, nokeys
             with (
                 audit.audit_context(user=self.user, source=ObjectChange.Source.IMPORT, request_id=batch),
                 transaction.atomic(),
             ):
                 self._changes: list[ObjectChange] = []
+                self._left: dict[int, set[int]] = {}  # household → persons whose membership this run ended
+                self._matched: dict[int, int] = {}  # person → the row that matched them
                 hh_ids = self._households(households, out)
                 self._pass2(spill, hmap, dup_ids, dup_nokeys, households, hh_ids, out, progress)
                 self._heads(hh_ids, out)
@@ -433,11 +461,17 @@ class RegisterImporter:
         }
 
     def _pass1(self, hmap: HeaderMap, data_rows: Iterator, spill, out: Outcome, progress):
-        ids: Counter[str] = Counter()
-        nokeys: Counter[tuple] = Counter()
+        # first sighting of each key → (household, is head); a key seen again is a duplicate: every row
+        # carrying it is rejected, so it does not count for its household (members, heads)
+        seen: dict[Any, tuple[str, bool]] = {}
+        dup_ids: set[str] = set()
+        dup_nokeys: set[tuple] = set()
+        lost_rows: Counter[str] = Counter()
+        lost_heads: Counter[str] = Counter()
         households: dict[str, _HouseholdInfo] = {}
         birth_col = hmap.columns.get("birth_date")
         n = 0
+        buffer: list[tuple] = []
         for number, cells in data_rows:
             n += 1
             values = {f: cell_text(cells[i]) if i < len(cells) else "" for f, i in hmap.columns.items()}
@@ -447,18 +481,30 @@ class RegisterImporter:
                 out.counts["rows"] += 1
                 out.add(number, "rejected", self._shown(hmap, values), errors, warnings)
                 continue
-            spilled = (*spilled[:-1], self._shown(hmap, values))
-            if spilled[_I["id_number"]]:
-                ids[spilled[_I["id_number"]]] += 1
-            elif not spilled[_I["masked_id"]]:
-                nokeys[(spilled[_I["name"]], spilled[_I["birth_date"]], spilled[_I["sex"]])] += 1
+            spilled = (*spilled[:-1], _SEP.join(values[f] for f in hmap.columns))
             hh = spilled[_I["household_number"]]
+            is_head = spilled[_I["relationship"]] in HEAD_RELATIONSHIPS
+            key: Any = None
+            if spilled[_I["id_number"]]:
+                key, dups = spilled[_I["id_number"]], dup_ids
+            elif not spilled[_I["masked_id"]]:
+                key, dups = (spilled[_I["name"]], spilled[_I["birth_date"]], spilled[_I["sex"]]), dup_nokeys
+            if key is not None:
+                first = seen.get(key)
+                if first is None:
+                    seen[key] = (hh, is_head)
+                else:
+                    if key not in dups:
+                        dups.add(key)
+                        lost_rows[first[0]] += 1
+                        lost_heads[first[0]] += first[1]
+                    lost_rows[hh] += 1
+                    lost_heads[hh] += is_head
             if hh:
                 info = households.get(hh)
                 if info is None:
                     info = households[hh] = _HouseholdInfo()
                 info.rows += 1
-                is_head = spilled[_I["relationship"]] in HEAD_RELATIONSHIPS
                 if is_head:
                     info.heads += 1
                 if (is_head and not info.from_head) or info.rows == 1:
@@ -467,11 +513,22 @@ class RegisterImporter:
                     info.address = spilled[_I["current_address"]]
                     info.registration_status = spilled[_I["registration_status"]]
                     info.from_head = is_head
-            marshal.dump(spilled, spill)
+            buffer.append(spilled)
+            if len(buffer) >= SPILL_BATCH:
+                _spill(buffer, spill)
+                buffer = []
             if progress and n % 1000 == 0:
                 progress(n, self._total)
+        if buffer:
+            _spill(buffer, spill)
         self._pass1_rows = n
-        return ids, nokeys, households
+        for hh, lost in lost_rows.items():
+            if hh in households:
+                households[hh].rows -= lost
+                households[hh].heads -= lost_heads[hh]
+                if households[hh].rows <= 0:
+                    del households[hh]  # every row of it is rejected: nothing to create
+        return dup_ids, dup_nokeys, households
 
     @staticmethod
     def _shown(hmap: HeaderMap, values: dict[str, str]) -> list[list[str]]:
@@ -496,7 +553,7 @@ class RegisterImporter:
                 pk = -number  # a placeholder: the group would be created
             self.groups[number] = pk
             out.groups_created.append(name)
-        return pk if pk and pk > 0 else None
+        return pk  # a negative placeholder in a dry run: still a change to count, never written
 
     def _branch_id(self, name: str, out: Outcome) -> int | None:
         if not name:
@@ -513,7 +570,7 @@ class RegisterImporter:
                 pk = -1
             self.branches[name] = pk
             out.branches_created.append(name)
-        return pk if pk > 0 else None
+        return pk  # a negative placeholder in a dry run
 
     def _households(self, households: dict[str, _HouseholdInfo], out: Outcome) -> dict[str, int]:
         """Create or update the households the file names; their ids by number."""
@@ -566,7 +623,7 @@ class RegisterImporter:
                 Household.objects.bulk_create(create[start : start + CHUNK])
             for hh in create:
                 ids[hh.number] = hh.pk
-                self._change(hh, ObjectChange.Action.CREATE, None)
+            self._new_households = create  # logged once their heads are known (see _heads)
             if update:
                 Household.objects.bulk_update(update, [*updated_fields, "last_updated"], batch_size=CHUNK)
         else:
@@ -580,11 +637,7 @@ class RegisterImporter:
         present = set(hmap.columns)
         chunk: list[tuple] = []
         done = 0
-        while True:
-            try:
-                row = marshal.load(spill)
-            except EOFError:
-                break
+        for row in _spilled(spill):
             out.counts["rows"] += 1
             key_id = row[_I["id_number"]]
             if key_id and key_id in dup_ids:
@@ -650,12 +703,18 @@ class RegisterImporter:
 
     def _write_chunk(self, chunk: list[tuple], present: set[str], hh_ids: dict[str, int], out: Outcome) -> None:
         community = self.community
-        hashes = {crypto.keyed_hash("id", r[_I["id_number"]]): r for r in chunk if r[_I["id_number"]]}
+        row_hash = {r[0]: crypto.keyed_hash("id", r[_I["id_number"]]) for r in chunk if r[_I["id_number"]]}
+        hashes = set(row_hash.values())
         by_hash: dict[str, Person] = {}
         if hashes:
             for p in Person.objects.filter(id_hash__in=list(hashes)):
                 by_hash[p.id_hash] = p
-        nokey_rows = [r for r in chunk if not r[_I["id_number"]] and not r[_I["masked_id"]]]
+        # By name + birth date + sex: a row without an ID number finds the person however registered (a
+        # blank cell never makes a second person); a row with a new ID number finds a person registered
+        # earlier without one, and gives them the number.
+        nokey_rows = [
+            r for r in chunk if not r[_I["masked_id"]] and (not r[_I["id_number"]] or row_hash[r[0]] not in by_hash)
+        ]
         by_masked: dict[tuple, list[Person]] = {}
         masked_rows = [r for r in chunk if r[_I["masked_id"]]]
         if masked_rows:
@@ -667,7 +726,7 @@ class RegisterImporter:
         by_nokey: dict[tuple, list[Person]] = {}
         if nokey_rows:
             names = {r[_I["name"]] for r in nokey_rows}
-            for p in Person.objects.filter(community=community, id_hash="", name__in=names):
+            for p in Person.objects.filter(community=community, name__in=names):
                 key = (p.name, p.birth_date.isoformat() if p.birth_date else "", p.sex)
                 by_nokey.setdefault(key, []).append(p)
         foreign = [p.pk for p in by_hash.values() if p.community_id != community.pk]
@@ -681,16 +740,23 @@ class RegisterImporter:
         update: list[Person] = []
         update_fields: set[str] = set()
         placed: list[tuple[Person, tuple]] = []
+        claimed: set[int] = set()  # persons without an ID number given one by a row of this chunk
         for row in chunk:
             values = self._values(row, present, out)
             hh_number = row[_I["household_number"]]
             household_id = hh_ids.get(hh_number) if hh_number else None
-            if household_id is not None and household_id > 0:
+            if household_id is not None:  # negative: a household a dry run would create
                 values["household_id"] = household_id
             if hh_number and "relationship" in present and row[_I["relationship"]]:
                 values["relationship"] = row[_I["relationship"]]
             if row[_I["id_number"]]:
-                person = by_hash.get(crypto.keyed_hash("id", row[_I["id_number"]]))
+                person = by_hash.get(row_hash[row[0]])
+                if person is None:
+                    key = (row[_I["name"]], row[_I["birth_date"]], row[_I["sex"]])
+                    matches = [p for p in by_nokey.get(key, []) if not p.id_hash]
+                    if len(matches) == 1 and matches[0].pk not in claimed:
+                        person = matches[0]
+                        claimed.add(person.pk)
             elif row[_I["masked_id"]]:
                 masked = row[_I["masked_id"]]
                 matches = by_masked.get((row[_I["name"]], masked[:6], masked[-4:]), [])
@@ -716,7 +782,7 @@ class RegisterImporter:
                         "rejected",
                         row[_I["shown"]],
                         [
-                            _("可能重复：系统中已有 %(n)s 位同名、同性别、同出生日期且无身份证号的居民，请补充身份证号")
+                            _("可能重复：系统中已有 %(n)s 位同名、同性别、同出生日期的居民，请补充身份证号")
                             % {"n": len(matches)}
                         ],
                         row[_I["warnings"]],
@@ -728,6 +794,38 @@ class RegisterImporter:
                 create.append(person)
                 out.add(row[0], "created", row[_I["shown"]], None, row[_I["warnings"]])
                 placed.append((person, row))
+                continue
+            if person.pk in self._matched:  # e.g. once with the ID number, once without
+                out.add(
+                    row[0],
+                    "rejected",
+                    row[_I["shown"]],
+                    [
+                        _("与第 %(r)s 行是同一位居民“%(n)s”，此行未导入")
+                        % {"r": self._matched[person.pk], "n": person.name}
+                    ],
+                    row[_I["warnings"]],
+                )
+                continue
+            self._matched[person.pk] = row[0]
+            gone = person.life_status != Person.LifeStatus.LIVING and (
+                person.life_status == Person.LifeStatus.DECEASED or person.community_id == community.pk
+            )
+            if gone:  # never brought back by a spreadsheet: the status is corrected on the person's page
+                out.add(
+                    row[0],
+                    "rejected",
+                    row[_I["shown"]],
+                    [
+                        _("居民“%(n)s”已登记为%(s)s（%(d)s），未导入；如登记有误或已迁回，请先在居民页面更正人员状态")
+                        % {
+                            "n": person.name,
+                            "s": person.get_life_status_display(),
+                            "d": person.life_status_date.isoformat() if person.life_status_date else "—",
+                        }
+                    ],
+                    row[_I["warnings"]],
+                )
                 continue
             moving_in = person.community_id != community.pk
             if moving_in and person.pk not in may_change and person.life_status == Person.LifeStatus.LIVING:
@@ -747,6 +845,9 @@ class RegisterImporter:
                     values["grid_id"] = None
                 if "group_id" not in values:
                     values["group_id"] = None
+                if "household_id" not in values:  # no household in this community yet
+                    values["household_id"] = None
+                    values["relationship"] = ""
             changed = {k: v for k, v in values.items() if getattr(person, k) != v}
             if not changed:
                 out.add(row[0], "unchanged", row[_I["shown"]], None, row[_I["warnings"]])
@@ -780,7 +881,8 @@ class RegisterImporter:
             Person.objects.bulk_update(update, [*fields, "last_updated"], batch_size=CHUNK)
         keys = [NameKey(person=p, key=k) for p, extra in extra_keys for k in extra]
         if keys:
-            renamed = [p.pk for p, _e in extra_keys if p.pk and p not in create]
+            new = {id(p) for p in create}
+            renamed = [p.pk for p, _e in extra_keys if id(p) not in new]
             if renamed:
                 NameKey.objects.filter(person_id__in=renamed).delete()
             NameKey.objects.bulk_create(keys, batch_size=CHUNK, ignore_conflicts=True)
@@ -800,9 +902,18 @@ class RegisterImporter:
         relabel: list[Membership] = []
         start: list[Membership] = []
         for person, _row in placed:
-            if not person.household_id:
-                continue
             m = current.get(person.pk)
+            if not person.household_id:
+                if m is not None:  # moved in from another community without a household here
+                    pre = audit.serialize(m, m2m=False)
+                    m._audit_repr = f"{person.name} · {self._hh_numbers.get(m.household_id, '')}"
+                    m.end = self.today
+                    m.reason = _("居民花名册导入：迁入本社区")
+                    close.append(m)
+                    self._left.setdefault(m.household_id, set()).add(person.pk)
+                    self._change(m, ObjectChange.Action.UPDATE, pre)
+                    self._touch_household(m.household_id)
+                continue
             if m is not None and m.household_id == person.household_id:
                 if person.relationship and m.relationship != person.relationship:
                     pre = audit.serialize(m, m2m=False)
@@ -818,6 +929,7 @@ class RegisterImporter:
                 m.end = self.today
                 m.reason = _("居民花名册导入：迁入其他户")
                 close.append(m)
+                self._left.setdefault(m.household_id, set()).add(person.pk)
                 self._change(m, ObjectChange.Action.UPDATE, pre)
                 self._touch_household(m.household_id)
             new = Membership(
@@ -849,10 +961,12 @@ class RegisterImporter:
         self._outcome.counts["households_updated"] += 1
 
     def _heads(self, hh_ids: dict[str, int], out: Outcome) -> None:
-        """Point each household of the file at its head (the first 户主/本人 member)."""
+        """Point each household of the file at its head (the first 户主/本人 member); a household whose
+        head left it in this run points at its remaining head member, or at nobody."""
         if not self.write:
             return
-        pks = [pk for pk in hh_ids.values() if pk > 0]
+        in_file = {pk for pk in hh_ids.values() if pk > 0}
+        pks = sorted(in_file | set(self._left))
         heads: dict[int, int] = {}
         for start in range(0, len(pks), CHUNK):
             part = pks[start : start + CHUNK]
@@ -864,17 +978,39 @@ class RegisterImporter:
                 heads.setdefault(hh_id, person_id)
         changed: list[Household] = []
         for start in range(0, len(pks), CHUNK):
-            for hh in Household.objects.filter(pk__in=pks[start : start + CHUNK]).only("pk", "head_id", "community_id"):
+            for hh in Household.objects.filter(pk__in=pks[start : start + CHUNK]):
                 head = heads.get(hh.pk)
-                if head is not None and hh.head_id != head:
+                head_left = hh.head_id is not None and hh.head_id in self._left.get(hh.pk, ())
+                if head is None and not head_left:
+                    continue
+                if hh.pk not in in_file and not head_left:
+                    continue
+                if hh.head_id != head:
                     pre = audit.serialize(hh, m2m=False) if hh.pk not in self._households_created else None
                     hh.head_id = head
                     changed.append(hh)
                     if pre is not None:
                         self._change(hh, ObjectChange.Action.UPDATE, pre)
                         self._touch_household(hh.pk)
+        for hh in getattr(self, "_new_households", ()):
+            hh.head_id = heads.get(hh.pk, hh.head_id)
+            self._change(hh, ObjectChange.Action.CREATE, None)
         if changed:
-            Household.objects.bulk_update(changed, ["head", "last_updated"], batch_size=CHUNK)
+            # One correlated UPDATE per chunk instead of bulk_update's CASE per row: the head is the first
+            # current head member, exactly as computed above.
+            first_head = (
+                Membership.objects.filter(
+                    household_id=OuterRef("pk"), end__isnull=True, relationship__in=HEAD_RELATIONSHIPS
+                )
+                .order_by("pk")
+                .values("person_id")[:1]
+            )
+            now = timezone.now()
+            ids = [hh.pk for hh in changed]
+            for start in range(0, len(ids), CHUNK):
+                Household.objects.filter(pk__in=ids[start : start + CHUNK]).update(
+                    head_id=Subquery(first_head), last_updated=now
+                )
 
     # -- the change log, in bulk -----------------------------------------------------------------
 
@@ -980,8 +1116,9 @@ def register_row(person: Person, reveal: bool) -> list[str]:
     return [values[f] for f in COLUMNS]
 
 
-def register_workbook(persons: Iterator[Person], *, reveal: bool) -> bytes:
-    """The persons in the register layout as XLSX (write-only: constant memory); re-imports as unchanged."""
+def register_workbook(persons: Iterator[Person], *, reveal: bool | Callable[[Person], bool]) -> bytes:
+    """The persons in the register layout as XLSX (write-only: constant memory); re-imports as unchanged.
+    ``reveal``: clear ID numbers and phones for every row, for none, or for the rows it accepts."""
     import io
 
     from openpyxl import Workbook
@@ -990,7 +1127,7 @@ def register_workbook(persons: Iterator[Person], *, reveal: bool) -> bytes:
     ws = wb.create_sheet(_("居民花名册"))
     ws.append([_header(f) for f in COLUMNS])
     for person in persons:
-        ws.append(register_row(person, reveal))
+        ws.append(register_row(person, reveal(person) if callable(reveal) else reveal))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -42,8 +42,9 @@ def probes(query: str) -> list[tuple[str, Q]]:
             out.append(("phone_tail", Q(phone_tail=crypto.suffix_hash("phone", compact))))
     if re.fullmatch(r"[\w\-]{1,32}", q) and any(ch.isdigit() for ch in q):
         out.append(("household", Q(household__number=q)))
-    if pinyin.is_pinyin_query(q):
-        key = q.lower()
+    letters = re.sub(r"[\s'’]+", "", q)  # "wang fang", "xi'an"
+    if pinyin.is_pinyin_query(letters):
+        key = letters.lower()
         out += [
             ("initials", Q(initials=key)),
             ("pinyin", Q(pinyin=key)),

@@ -29,6 +29,10 @@ def move_person(
     """
     _require(user, person, "change")
     _require(user, household, "change")
+    if person.life_status != Person.LifeStatus.LIVING:
+        raise ValidationError(
+            _("“%(p)s”的人员状态为%(s)s，不能调户") % {"p": person, "s": person.get_life_status_display()}
+        )
     if household.community_id != person.community_id:
         raise ValidationError(_("只能在本社区内调户；跨社区迁移请由原社区办理迁出、新社区登记迁入"))
     with transaction.atomic():
@@ -46,7 +50,8 @@ def move_person(
             current.reason = reason or _("调户")
             current.save()
             old = current.household
-            if old.head_id == person.pk:
+            stays_head = old.pk == household.pk and relationship in HEAD_RELATIONSHIPS
+            if old.head_id == person.pk and not stays_head:
                 pre = audit.serialize(old)
                 old.head = None
                 old.save()
@@ -64,11 +69,42 @@ def move_person(
         person.relationship = relationship
         person._prechange = pre
         person.save()
-        if relationship in HEAD_RELATIONSHIPS and household.head_id != person.pk:
-            household.head = person
-            household.save()
+        if relationship in HEAD_RELATIONSHIPS:
+            household.refresh_from_db(fields=["head"])  # the caller's instance may be stale
+            if household.head_id != person.pk:
+                household.head = person
+                household.save()
         audit.record_workflow(person, "move", pre=pre, message=_("调入%(h)s") % {"h": household})
     return membership
+
+
+def sync_membership(membership: Membership, previous_household_id: int | None = None) -> None:
+    """After a membership is written through its form (page or API): the person's current household and
+    relationship, which lists and exports read, follow it, and a household without a head gets its 户主.
+    An ended membership (or one moved to another household) no longer holds the person or the head."""
+    person, household = membership.person, membership.household
+    with transaction.atomic():
+        if membership.end is None:
+            wanted = (household.pk, membership.relationship)
+        elif person.household_id == household.pk:
+            wanted = (None, "")
+        else:
+            wanted = (person.household_id, person.relationship)
+        if (person.household_id, person.relationship) != wanted:
+            person._prechange = audit.serialize(person)
+            person.household_id, person.relationship = wanted
+            person.save()
+        if membership.end is None and membership.is_head and household.head_id is None:
+            household.head = person
+            household.save()
+        elif membership.end is not None and household.head_id == person.pk:
+            household.head = None
+            household.save()
+        if previous_household_id and previous_household_id != household.pk:
+            old = Household.objects.filter(pk=previous_household_id, head=person).first()
+            if old is not None:
+                old.head = None
+                old.save()
 
 
 def set_life_status(user: Any, person: Person, status: str, date: datetime.date, reason: str = "") -> Person:

@@ -8,17 +8,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit, scoping
 from tongxin.core.models import AccessLog
 from tongxin.core.views.generic import ObjectViewSet, filtered
-from tongxin.org.models import Division
 from tongxin.registry import filters, forms, services, stats, tables
 from tongxin.registry.models import (
     Building,
@@ -68,6 +67,16 @@ class PersonViewSet(ObjectViewSet):
             "move_form": forms.MoveForm(user=user, person=obj) if scoping.can(user, obj, "change") else None,
             "status_form": forms.LifeStatusForm(initial={"date": timezone.localdate(), "status": obj.life_status}),
         }
+
+    @classmethod
+    def list_links(cls, request: HttpRequest) -> list[tuple[str, str, str]]:
+        """The register export (the import's layout, with the current filters) and the statistics page."""
+        links = [(_("人口统计"), reverse("registry:stats"), "bi-bar-chart")]
+        if scoping.has_perm(request.user, Person, "export"):
+            query = request.GET.urlencode()
+            url = reverse("registry:person_register") + (f"?{query}" if query else "")
+            links.insert(0, (_("导出花名册"), url, "bi-journal-arrow-down"))
+        return links
 
     @classmethod
     def extra_urls(cls) -> list:
@@ -143,15 +152,37 @@ def export_register(request: HttpRequest) -> HttpResponse:
     _fs, qs = filtered(PersonViewSet, request, "export")
     qs = qs.filter(life_status=Person.LifeStatus.LIVING).select_related("group", "grid", "household", "party_branch")
     qs = qs.order_by("household__number", "relationship", "birth_date", "pk")
-    reveal_ok = scoping.has_perm(request.user, Person, "reveal")
+    # In clear only where the user may reveal: holding the permission in one community does not
+    # reveal the persons of the others the export covers.
     count = qs.count()
-    body = register_workbook(qs.iterator(chunk_size=2000), reveal=reveal_ok)
+    reveal_q = scoping.scope_q(request.user, Person, "reveal")
+    if reveal_q is None:
+        reveal: bool | Any = True
+        revealed = count
+    elif reveal_q is scoping.NOTHING:
+        reveal, revealed = False, 0
+    else:
+        qs = qs.annotate(
+            may_reveal=Case(When(reveal_q, then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
+        revealed = qs.filter(may_reveal=True).count()
+
+        def reveal(person: Person) -> bool:
+            return person.may_reveal
+
+    body = register_workbook(qs.iterator(chunk_size=2000), reveal=reveal)
+    if revealed == count:
+        detail = _("花名册导出（明文）")
+    elif revealed:
+        detail = _("花名册导出（%(n)s 行明文，其余脱敏）") % {"n": revealed}
+    else:
+        detail = _("花名册导出（脱敏）")
     audit.log_access(
         Person,
         AccessLog.Action.EXPORT,
-        fields=["id_number", "phone"] if reveal_ok else [],
+        fields=["id_number", "phone"] if revealed else [],
         row_count=count,
-        detail=_("花名册导出（明文）") if reveal_ok else _("花名册导出（脱敏）"),
+        detail=detail,
     )
     response = HttpResponse(body, content_type=XLSX_TYPE)
     name = f"居民花名册-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
@@ -164,8 +195,9 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     """The registry's figures for a community, street or county in the user's scope."""
     if not scoping.has_perm(request.user, Person, "view"):
         raise PermissionDenied
-    divisions = scoping.restrict(
-        Division.objects.filter(level__in=("county", "street", "community")), request.user, "view"
+    # where the user may view persons (a grid member: their grid's community, counted within the grid)
+    divisions = scoping.allowed_divisions(
+        request.user, Person, "view", levels=("county", "street", "community")
     ).order_by("path")
     code = request.GET.get("division") or ""
     division = divisions.filter(code=code).first() if code else None

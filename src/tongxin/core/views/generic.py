@@ -79,6 +79,11 @@ class ObjectViewSet:
         return {}
 
     @classmethod
+    def list_links(cls, request: HttpRequest) -> list[tuple[str, str, str]]:
+        """Extra buttons on the list page: (label, URL, icon); none by default."""
+        return []
+
+    @classmethod
     def extra_urls(cls) -> list:
         """Further pages of the model (workflow actions); none by default."""
         return []
@@ -215,6 +220,8 @@ class ObjectListView(ViewSetView):
             sort_query=sort_query.urlencode(),
             sort=sort,
             all_columns=self.viewset.table.all_columns(),
+            filters_active=bool(fs) and any(request.GET.get(k) for k in fs.filters if k != "q"),
+            list_links=self.viewset.list_links(request),
         )
         template = (
             "core/_table.html"
