@@ -6,9 +6,9 @@ import uuid
 
 from django.contrib.contenttypes.models import ContentType
 
-from tongxin.core.models import AccessLog, Holiday, ObjectChange
+from tongxin.core.models import AccessLog, Holiday, ImportJob, ObjectChange
 from tongxin.core.testing import ModelTestCase
-from tongxin.core.views.pages import AccessLogViewSet, HolidayViewSet, ObjectChangeViewSet
+from tongxin.core.views.pages import AccessLogViewSet, HolidayViewSet, ImportJobViewSet, ObjectChangeViewSet
 
 _seq = itertools.count(1)
 
@@ -84,3 +84,20 @@ def test_api_tokens_are_issued_once_and_their_creation_and_revocation_are_logged
     assert ObjectChange.objects.filter(object_id=str(token.pk), action="delete", user=user).exists()
     client.logout()
     assert client.get("/api/v1/org/grids/", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+
+
+class TestImportJob(ModelTestCase):
+    """Import jobs are listed per community; the job page is the uploader's or in-scope viewers'."""
+
+    viewset = ImportJobViewSet
+
+    def make(self, world, community):
+        return ImportJob.objects.create(
+            user=world.users["worker"],
+            community=community,
+            target="registry.Person",
+            file="imports/x.csv",
+            file_name="花名册.csv",
+            status="done",
+            summary={"rows": 3, "created": 2, "rejected": 1},
+        )

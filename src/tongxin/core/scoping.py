@@ -157,6 +157,25 @@ def _needs_distinct(model: type[models.Model]) -> bool:
     return bool(getattr(model, "scope_distinct", False))
 
 
+CAN_ATTR = "tongxin_can"
+
+
+def annotate_can(queryset: QuerySet, user: Any, action: str) -> QuerySet:
+    """Mark each row with whether the user may do ``action`` on it (attribute ``tongxin_can_<action>``),
+    for exports that show some columns only on the rows where that is allowed."""
+    from django.db.models import BooleanField, Exists, OuterRef, Value
+
+    model = queryset.model
+    q = scope_q(user, model, action)
+    if q is None:
+        flag = Value(True, output_field=BooleanField())
+    elif q is NOTHING:
+        flag = Value(False, output_field=BooleanField())
+    else:  # a subquery, so that scopes over many-valued relations (users' roles) cannot duplicate rows
+        flag = Exists(model._default_manager.filter(q, pk=OuterRef("pk")))
+    return queryset.annotate(**{f"{CAN_ATTR}_{action}": flag})
+
+
 def get_scoped_object(queryset: QuerySet | type[models.Model], user: Any, action: str = "view", **lookup: Any):
     """The object matching ``lookup`` if the user may do ``action`` on it, else 404 (never 403: no probing)."""
     try:

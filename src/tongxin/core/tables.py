@@ -76,7 +76,7 @@ class Column:
     def text(self, obj: Any) -> str:
         """Plain text for exports (personal data masked unless the column is revealed)."""
         value = self.render_fn(obj) if self.render_fn else self.raw(obj)
-        if self.personal and not self.reveal:
+        if self.personal and not (self.reveal and getattr(obj, "tongxin_can_reveal", False)):
             return mask_text(to_text(value))
         return to_text(value)
 

@@ -12,5 +12,6 @@ urlpatterns = [
     *pages.AccessLogViewSet.urls(),
     *pages.HolidayViewSet.urls(),
     *UserViewSet.urls(),
+    *pages.ImportJobViewSet.urls(),
     path("imports/<int:pk>/", ImportJobView.as_view(), name="importjob_detail"),
 ]

@@ -196,7 +196,7 @@ class Household(TongxinModel):
     )
     kind = models.CharField(_("户别"), max_length=16, choices=Kind.choices, default=Kind.FAMILY)
     registration_status = models.CharField(
-        _("户口类型"), max_length=16, choices=codes.choices("registration_status"), blank=True
+        _("人口类型"), max_length=16, choices=codes.choices("registration_status"), blank=True
     )
     address = models.CharField(_("住址"), max_length=255, blank=True)
     head = models.ForeignKey(

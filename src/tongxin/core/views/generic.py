@@ -235,6 +235,9 @@ class ObjectListView(ViewSetView):
         cols = [c for c in table.columns if c.export]
         personal = [c.name for c in cols if c.personal]
         reveal = bool(personal) and scoping.has_perm(self.request.user, self.model, "reveal")
+        if reveal:
+            # clear text only for the rows the user may reveal (their reveal scope can be narrower than export)
+            qs = scoping.annotate_can(qs, self.request.user, "reveal")
         for c in cols:
             c.reveal = reveal and c.personal
         response = export_response(fmt, cols, qs, str(self.model._meta.verbose_name_plural))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -90,13 +91,17 @@ class ImportStartView(ViewSetView):
         return HttpResponseRedirect(job.get_absolute_url())
 
 
-def _job_for(request: HttpRequest, pk: int) -> ImportJob:
-    """An import job belongs to the user who uploaded it (its rows are checked against that user's scope)."""
-    qs = ImportJob.objects.select_related("user")
-    if not request.user.is_superuser:
-        qs = qs.filter(user=request.user)
-    job = qs.filter(pk=pk).first()
-    if job is None:
+def _job_for(request: HttpRequest, pk: int, action: str = "view") -> ImportJob:
+    """An import job is its uploader's (its rows are checked against that user's scope); others who may view
+    import jobs of its community can look at it (404 outside their scope, 403 without the permission)."""
+    job = ImportJob.objects.select_related("user").filter(pk=pk).first()
+    if job is not None and (job.user_id == request.user.pk or request.user.is_superuser):
+        return job
+    if job is None or action != "view":  # only the uploader commits a job
+        raise Http404
+    if not scoping.has_perm(request.user, ImportJob, "view"):
+        raise PermissionDenied
+    if not scoping.restrict(ImportJob.objects.filter(pk=pk), request.user, "view").exists():
         raise Http404
     return job
 
@@ -106,29 +111,50 @@ class ImportJobView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         job = _job_for(request, pk)
+        vs = next((v for v in registry.all() if v.model._meta.label == job.target), None)
+        model = vs.model if vs else None
+        # The problem rows hold the file's raw cells (ID numbers, phones): the uploader sees them; others only
+        # when they may reveal that personal data.
+        show_rows = (
+            job.user_id == request.user.pk
+            or request.user.is_superuser
+            or not getattr(model, "personal_fields", ())
+            or scoping.has_perm(request.user, model, "reveal")
+        )
         if request.GET.get("errors"):
+            if not show_rows:
+                raise PermissionDenied
             from urllib.parse import quote
 
+            from tongxin.core import audit
             from tongxin.core.export import XLSX_TYPE
 
             response = HttpResponse(error_workbook(job), content_type=XLSX_TYPE)
             response["Content-Disposition"] = (
                 f"attachment; filename*=UTF-8''{quote('未导入的行-' + job.file_name)}.xlsx"
             )
+            rejected = sum(1 for p in job.problems if p.get("status") == "rejected")
+            if model is not None and getattr(model, "personal_fields", ()):
+                audit.log_access(
+                    model, "export", row_count=rejected, community_id=job.community_id, detail=_("导入错误行")
+                )
             return response
-        vs = next((v for v in registry.all() if v.model._meta.label == job.target), None)
         ctx = {
             "job": job,
             "list_url": reverse(vs.url_name("list")) if vs else "",
             "verbose_name": vs.model._meta.verbose_name if vs else job.target,
-            "rejected": [p for p in job.problems if p.get("status") == "rejected"][:500],
-            "warned": [p for p in job.problems if p.get("status") != "rejected" and p.get("warnings")][:500],
+            "rejected": [p for p in job.problems if p.get("status") == "rejected"][:500] if show_rows else [],
+            "warned": (
+                [p for p in job.problems if p.get("status") != "rejected" and p.get("warnings")][:500]
+                if show_rows
+                else []
+            ),
         }
         template = "core/_import_progress.html" if request.headers.get("HX-Request") else "core/import_job.html"
         return render(request, template, ctx)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        job = _job_for(request, pk)
+        job = _job_for(request, pk, "commit")
         if job.status != ImportJob.Status.PREVIEW:
             messages.error(request, _("该导入任务当前不能确认导入"))
             return HttpResponseRedirect(job.get_absolute_url())

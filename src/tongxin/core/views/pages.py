@@ -228,6 +228,79 @@ class AccessLogViewSet(ObjectViewSet):
     icon = "bi-shield-lock"
 
 
+# --- import jobs (each a batch of the change log) -------------------------------------------------
+
+
+def _batch_link(job: ImportJob) -> str:
+    from django.utils.html import format_html
+
+    if not job.batch_id:
+        return ""
+    url = reverse("core:objectchange_list") + f"?request_id={job.batch_id}"
+    return format_html('<a href="{}">{}</a>', url, _("查看本批次变更"))
+
+
+class ImportJobTable(Table):
+    """Import jobs with their outcome."""
+
+    model = ImportJob
+    created = Column(linkify=True)
+    rows = Column(render=lambda j: j.summary.get("rows"), verbose_name=_lazy("总行数"), order_by="total")
+    created_count = Column(render=lambda j: j.summary.get("created"), verbose_name=_lazy("新增"), order_by=False)
+    updated_count = Column(render=lambda j: j.summary.get("updated"), verbose_name=_lazy("更新"), order_by=False)
+    rejected_count = Column(render=lambda j: j.summary.get("rejected"), verbose_name=_lazy("拒绝"), order_by=False)
+    batch = Column(render=_batch_link, verbose_name=_lazy("变更记录"), order_by=False, export=False)
+    fields = (
+        "created",
+        "user",
+        "target",
+        "community",
+        "file_name",
+        "status",
+        "rows",
+        "created_count",
+        "updated_count",
+        "rejected_count",
+        "batch",
+    )
+
+
+class ImportJobFilterSet(BaseFilterSet):
+    """Filter import jobs by status and what they import."""
+
+    search_fields = ("file_name", "user__username", "target")
+
+    class Meta:
+        model = ImportJob
+        fields = ("status", "target")
+
+
+class ImportJobViewSet(ObjectViewSet):
+    """Imports of a community (read only): who imported which file when, its counts and its change-log batch."""
+
+    model = ImportJob
+    table = ImportJobTable
+    filterset = ImportJobFilterSet
+    select_related = ("user", "community")
+    actions = ("export",)
+    menu_group = "system"
+    icon = "bi-cloud-upload"
+
+    @classmethod
+    def urls(cls) -> list:
+        """The list and history pages; the job page itself (``core:importjob_detail``) is the upload flow's."""
+        from django.urls import path
+
+        from tongxin.core.registry import registry
+        from tongxin.core.views.generic import ObjectHistoryView, ObjectListView
+
+        registry.register(cls)
+        return [
+            path("importjobs/", ObjectListView.as_view(viewset=cls), name="importjob_list"),
+            path("imports/<int:pk>/history/", ObjectHistoryView.as_view(viewset=cls), name="importjob_history"),
+        ]
+
+
 # --- holidays -----------------------------------------------------------------------------------
 
 

@@ -58,7 +58,8 @@ class Command(BaseCommand):
         for problem in outcome["problems"][:20]:
             reasons = "；".join(problem["errors"] or problem["warnings"])
             label = _("未导入") if problem["status"] == "rejected" else _("警告")
-            self.stderr.write(f"{_('第 %(n)s 行') % {'n': problem['row']}} {label}：{reasons}")
+            where = _("第 %(n)s 行") % {"n": problem["row"]}
+            self.stderr.write(f"{where} {label}：{reasons}")
         if len(outcome["problems"]) > 20:
             self.stderr.write(_("……另有 %(n)s 行有问题") % {"n": len(outcome["problems"]) - 20})
         if outcome["unknown_columns"]:
