@@ -4,14 +4,13 @@ memberships, party branches, compounds, buildings, dwellings, tags; reveal; stat
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import ModelSchema, Router, Schema
 from pydantic import ConfigDict
 
 from tongxin.core import scoping
 from tongxin.core.api import crud
 from tongxin.core.privacy import mask
-from tongxin.org.models import Division
 from tongxin.registry import services, stats
 from tongxin.registry.models import Building, Compound, Dwelling, Household, Membership, PartyBranch, Person, Tag
 from tongxin.registry.views import (
@@ -258,7 +257,9 @@ def registry_stats(request: HttpRequest, division: str, as_of: datetime.date | N
     """Figures for the division with this code (community, street or county) within the caller's scope."""
     if not scoping.has_perm(request.user, Person, "view"):
         raise PermissionDenied
-    target = scoping.get_scoped_object(Division.objects.all(), request.user, "view", code=division)
+    target = stats.divisions_for(request.user).filter(code=division).first()
+    if target is None:
+        raise Http404
     return stats.compute(target, user=request.user, as_of=as_of)
 
 

@@ -108,6 +108,13 @@ class PersonForm(CommunityForm):
 
     def clean(self):
         data = super().clean()
+        community = data.get("community")
+        moved = self.instance.pk and community is not None and community.pk != self.instance.community_id
+        if moved and Membership.objects.filter(person_id=self.instance.pk, end__isnull=True).exists():
+            self.add_error(
+                "community",
+                _("该居民仍是本社区某户的成员：跨社区迁移请由原社区办理迁出，再由新社区登记（或导入花名册）"),
+            )
         for name in self.SECRET:
             if not data.get(name) and self.stored.get(name):
                 data[name] = self.stored[name]

@@ -439,3 +439,21 @@ class Membership(TongxinModel):
     def is_head(self) -> bool:
         """The head of the household (户主/本人)."""
         return self.relationship in HEAD_RELATIONSHIPS
+
+    def delete(self, *args, **kwargs):
+        """Deleting a current membership (a data-entry mistake) releases the person and, if they were its
+        head, the household: nothing keeps pointing at a membership that no longer exists."""
+        from django.db import transaction
+
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            if self.end is None:
+                person = Person.objects.filter(pk=self.person_id, household_id=self.household_id).first()
+                if person is not None:
+                    person.household, person.relationship = None, ""
+                    person.save()
+                household = Household.objects.filter(pk=self.household_id, head_id=self.person_id).first()
+                if household is not None:
+                    household.head = None
+                    household.save()
+        return result

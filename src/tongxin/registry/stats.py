@@ -21,6 +21,13 @@ def _within(qs: QuerySet, division: Division, user: Any) -> QuerySet:
     return scoping.restrict(qs, user, "view") if user is not None else qs
 
 
+def divisions_for(user: Any) -> QuerySet:
+    """The counties, streets and communities whose figures ``user`` may see (where they may view persons;
+    a grid member gets their grid's community, counted within the grid)."""
+    levels = ("county", "street", "community")
+    return scoping.allowed_divisions(user, Person, "view", levels=levels).order_by("path")
+
+
 def compute(division: Division, *, user: Any = None, as_of: datetime.date | None = None) -> dict[str, Any]:
     """The figures for ``division`` and everything below it (within ``user``'s scope when given)."""
     as_of = as_of or timezone.localdate()

@@ -3,12 +3,13 @@ status), the register export and the statistics page."""
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, Case, Count, Q, Value, When
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -155,28 +156,16 @@ def export_register(request: HttpRequest) -> HttpResponse:
     # In clear only where the user may reveal: holding the permission in one community does not
     # reveal the persons of the others the export covers.
     count = qs.count()
-    reveal_q = scoping.scope_q(request.user, Person, "reveal")
-    if reveal_q is None:
-        reveal: bool | Any = True
-        revealed = count
-    elif reveal_q is scoping.NOTHING:
-        reveal, revealed = False, 0
-    else:
-        qs = qs.annotate(
-            may_reveal=Case(When(reveal_q, then=Value(True)), default=Value(False), output_field=BooleanField())
-        )
-        revealed = qs.filter(may_reveal=True).count()
-
-        def reveal(person: Person) -> bool:
-            return person.may_reveal
-
-    body = register_workbook(qs.iterator(chunk_size=2000), reveal=reveal)
-    if revealed == count:
-        detail = _("花名册导出（明文）")
-    elif revealed:
-        detail = _("花名册导出（%(n)s 行明文，其余脱敏）") % {"n": revealed}
-    else:
+    qs = scoping.annotate_can(qs, request.user, "reveal")
+    flag = f"{scoping.CAN_ATTR}_reveal"
+    revealed = qs.filter(**{flag: True}).count() if count else 0
+    body = register_workbook(qs.iterator(chunk_size=2000), reveal=attrgetter(flag))
+    if not revealed:
         detail = _("花名册导出（脱敏）")
+    elif revealed == count:
+        detail = _("花名册导出（明文）")
+    else:
+        detail = _("花名册导出（%(n)s 行明文，其余脱敏）") % {"n": revealed}
     audit.log_access(
         Person,
         AccessLog.Action.EXPORT,
@@ -195,10 +184,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     """The registry's figures for a community, street or county in the user's scope."""
     if not scoping.has_perm(request.user, Person, "view"):
         raise PermissionDenied
-    # where the user may view persons (a grid member: their grid's community, counted within the grid)
-    divisions = scoping.allowed_divisions(
-        request.user, Person, "view", levels=("county", "street", "community")
-    ).order_by("path")
+    divisions = stats.divisions_for(request.user)
     code = request.GET.get("division") or ""
     division = divisions.filter(code=code).first() if code else None
     if division is None:
