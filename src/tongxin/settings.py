@@ -205,6 +205,9 @@ OFFICE_HOURS = env("TONGXIN_OFFICE_HOURS", "09:00-12:00,14:30-18:00")
 # Pagination
 PAGE_SIZE = int(env("TONGXIN_PAGE_SIZE", "50"))
 MAX_PAGE_SIZE = 1000
+# Uploaded import files and their problem rows (raw cells: ID numbers, phones) are purged after this many days;
+# the job, its counts and its change-log batch stay.
+IMPORT_RETENTION_DAYS = int(env("TONGXIN_IMPORT_RETENTION_DAYS", "30"))
 
 LOGGING = {
     "version": 1,

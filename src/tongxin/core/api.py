@@ -17,8 +17,9 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
+from ninja.orm import create_schema
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
-from pydantic import create_model
+from pydantic import ConfigDict, create_model
 
 from tongxin.core import audit, scoping
 from tongxin.core.registry import registry
@@ -99,6 +100,26 @@ def _filter_parameters(filterset: Any) -> list[dict[str, Any]]:
                 }
             )
     return params
+
+
+class InSchema(Schema):
+    """Base of write schemas: fields may be given by name or alias."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+def model_schemas(viewset: Any, *, extra_out: tuple[str, ...] = (), custom_out: list | None = None):
+    """(Out, In) schemas of a viewset's model from its form's fields: Out adds ``id`` (and ``extra_out`` model
+    fields, ``custom_out`` computed ones as (name, type, default)); In has every form field optional (PATCH)."""
+    model = viewset.model
+    fields = list(viewset.form.Meta.fields)
+    out = create_schema(
+        model, name=f"{model.__name__}Out", fields=["id", *fields, *extra_out], custom_fields=custom_out or None
+    )
+    payload = create_schema(
+        model, name=f"{model.__name__}In", fields=fields, optional_fields="__all__", base_class=InSchema
+    )
+    return out, payload
 
 
 def _form_errors(form) -> dict[str, list[str]]:

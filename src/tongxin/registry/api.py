@@ -6,13 +6,13 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import ModelSchema, Router, Schema
-from pydantic import ConfigDict
+from ninja.orm import create_schema
 
 from tongxin.core import scoping
-from tongxin.core.api import crud
+from tongxin.core.api import InSchema, crud, model_schemas
 from tongxin.core.privacy import mask
 from tongxin.registry import services, stats
-from tongxin.registry.models import Building, Compound, Dwelling, Household, Membership, PartyBranch, Person, Tag
+from tongxin.registry.models import Person
 from tongxin.registry.views import (
     BuildingViewSet,
     CompoundViewSet,
@@ -72,170 +72,20 @@ class PersonOut(ModelSchema):
         return mask(obj.phone) if obj.phone else ""
 
 
-class PersonIn(ModelSchema):
-    model_config = ConfigDict(populate_by_name=True)
-
-    class Meta:
-        model = Person
-        fields = [f for f in PERSON_FIELDS if f not in ("household", "relationship")] + [
-            "id_number",
-            "phone",
-            "phone_other",
-        ]
-        fields_optional = "__all__"
+PersonIn = create_schema(
+    Person, name="PersonIn", fields=list(PersonViewSet.form.Meta.fields), optional_fields="__all__", base_class=InSchema
+)
 
 
-class HouseholdOut(ModelSchema):
-    size: int | None = None
-
-    class Meta:
-        model = Household
-        fields = [
-            "id",
-            "community",
-            "number",
-            "group",
-            "grid",
-            "dwelling",
-            "kind",
-            "registration_status",
-            "address",
-            "head",
-            "status",
-            "status_date",
-            "note",
-            "last_updated",
-        ]
-
-
-class HouseholdIn(ModelSchema):
-    model_config = ConfigDict(populate_by_name=True)
-
-    class Meta:
-        model = Household
-        fields = [
-            "community",
-            "number",
-            "group",
-            "grid",
-            "dwelling",
-            "kind",
-            "registration_status",
-            "address",
-            "head",
-            "status",
-            "status_date",
-            "note",
-        ]
-        fields_optional = "__all__"
-
-
-MEMBERSHIP_FIELDS = ["household", "person", "relationship", "start", "end", "reason"]
-
-
-class MembershipOut(ModelSchema):
-    class Meta:
-        model = Membership
-        fields = ["id", *MEMBERSHIP_FIELDS]
-
-
-class MembershipIn(ModelSchema):
-    model_config = ConfigDict(populate_by_name=True)
-
-    class Meta:
-        model = Membership
-        fields = MEMBERSHIP_FIELDS
-        fields_optional = "__all__"
-
-
-PARTYBRANCH_FIELDS = ["community", "name", "kind", "parent", "secretary", "established", "note"]
-
-
-class PartyBranchOut(ModelSchema):
-    class Meta:
-        model = PartyBranch
-        fields = ["id", *PARTYBRANCH_FIELDS]
-
-
-class PartyBranchIn(ModelSchema):
-    model_config = ConfigDict(populate_by_name=True)
-
-    class Meta:
-        model = PartyBranch
-        fields = PARTYBRANCH_FIELDS
-        fields_optional = "__all__"
-
-
-COMPOUND_FIELDS = ["community", "name", "address", "property_company", "note"]
-
-
-class CompoundOut(ModelSchema):
-    class Meta:
-        model = Compound
-        fields = ["id", *COMPOUND_FIELDS]
-
-
-class CompoundIn(ModelSchema):
-    model_config = ConfigDict(populate_by_name=True)
-
-    class Meta:
-        model = Compound
-        fields = COMPOUND_FIELDS
-        fields_optional = "__all__"
-
-
-BUILDING_FIELDS = ["compound", "name", "floors", "note"]
-
-
-class BuildingOut(ModelSchema):
-    class Meta:
-        model = Building
-        fields = ["id", *BUILDING_FIELDS]
-
-
-class BuildingIn(ModelSchema):
-    model_config = ConfigDict(populate_by_name=True)
-
-    class Meta:
-        model = Building
-        fields = BUILDING_FIELDS
-        fields_optional = "__all__"
-
-
-DWELLING_FIELDS = ["building", "unit", "room", "area", "use", "note"]
-
-
-class DwellingOut(ModelSchema):
-    class Meta:
-        model = Dwelling
-        fields = ["id", *DWELLING_FIELDS]
-
-
-class DwellingIn(ModelSchema):
-    model_config = ConfigDict(populate_by_name=True)
-
-    class Meta:
-        model = Dwelling
-        fields = DWELLING_FIELDS
-        fields_optional = "__all__"
-
-
-TAG_FIELDS = ["community", "name", "color", "description"]
-
-
-class TagOut(ModelSchema):
-    class Meta:
-        model = Tag
-        fields = ["id", *TAG_FIELDS]
-
-
-class TagIn(ModelSchema):
-    model_config = ConfigDict(populate_by_name=True)
-
-    class Meta:
-        model = Tag
-        fields = TAG_FIELDS
-        fields_optional = "__all__"
+HouseholdOut, HouseholdIn = model_schemas(
+    HouseholdViewSet, extra_out=("last_updated",), custom_out=[("size", int | None, None)]
+)
+MembershipOut, MembershipIn = model_schemas(MembershipViewSet)
+PartyBranchOut, PartyBranchIn = model_schemas(PartyBranchViewSet)
+CompoundOut, CompoundIn = model_schemas(CompoundViewSet)
+BuildingOut, BuildingIn = model_schemas(BuildingViewSet, extra_out=("community",))
+DwellingOut, DwellingIn = model_schemas(DwellingViewSet, extra_out=("community",))
+TagOut, TagIn = model_schemas(TagViewSet)
 
 
 class RevealOut(Schema):

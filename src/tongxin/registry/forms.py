@@ -185,7 +185,7 @@ class MembershipForm(CommunityForm):
         if household is not None:
             self.instance.community_id = household.community_id
         if household and person and person.community_id != household.community_id:
-            self.add_error("person", _("居民“%(p)s”不在户“%(h)s”所在的社区") % {"p": person, "h": household})
+            self.add_error("person", _("居民“%(p)s”不在“%(h)s”所在的社区") % {"p": person, "h": household})
         if person and not data.get("end"):
             current = Membership.objects.filter(person=person, end__isnull=True).exclude(pk=self.instance.pk).first()
             if current is not None:
@@ -207,7 +207,7 @@ class MembershipForm(CommunityForm):
             if other is not None:
                 self.add_error(
                     "relationship",
-                    _("户“%(h)s”已有户主“%(p)s”，一户只能有一个户主") % {"h": household, "p": other.person},
+                    _("“%(h)s”已有户主“%(p)s”，一户只能有一个户主") % {"h": household, "p": other.person},
                 )
         return data
 

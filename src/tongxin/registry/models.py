@@ -35,6 +35,24 @@ def _community_fk(related_name: str) -> models.ForeignKey:
     )
 
 
+def _group_fk(related_name: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        Division,
+        verbose_name=_("居民小组"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        limit_choices_to={"level": Division.Level.GROUP},
+    )
+
+
+def _grid_fk(related_name: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        Grid, verbose_name=_("网格"), on_delete=models.SET_NULL, null=True, blank=True, related_name=related_name
+    )
+
+
 class Tag(TongxinModel):
     """A label a community puts on its residents (e.g. 退役军人, 独居老人, 志愿者)."""
 
@@ -179,18 +197,8 @@ class Household(TongxinModel):
 
     community = _community_fk("households")
     number = models.CharField(_("户号"), max_length=32)
-    group = models.ForeignKey(
-        Division,
-        verbose_name=_("居民小组"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="group_households",
-        limit_choices_to={"level": Division.Level.GROUP},
-    )
-    grid = models.ForeignKey(
-        Grid, verbose_name=_("网格"), on_delete=models.SET_NULL, null=True, blank=True, related_name="households"
-    )
+    group = _group_fk("group_households")
+    grid = _grid_fk("households")
     dwelling = models.ForeignKey(
         Dwelling, verbose_name=_("房屋"), on_delete=models.SET_NULL, null=True, blank=True, related_name="households"
     )
@@ -233,18 +241,8 @@ class Person(TongxinModel):
         DECEASED = "deceased", _("死亡")
 
     community = _community_fk("persons")
-    group = models.ForeignKey(
-        Division,
-        verbose_name=_("居民小组"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="group_persons",
-        limit_choices_to={"level": Division.Level.GROUP},
-    )
-    grid = models.ForeignKey(
-        Grid, verbose_name=_("网格"), on_delete=models.SET_NULL, null=True, blank=True, related_name="persons"
-    )
+    group = _group_fk("group_persons")
+    grid = _grid_fk("persons")
     household = models.ForeignKey(
         Household, verbose_name=_("户"), on_delete=models.SET_NULL, null=True, blank=True, related_name="persons"
     )

@@ -41,7 +41,7 @@ def move_person(
                 household=household, end__isnull=True, relationship__in=HEAD_RELATIONSHIPS
             ).exclude(person=person)
             if other.exists():
-                raise ValidationError(_("户“%(h)s”已有户主，一户只能有一个户主") % {"h": household})
+                raise ValidationError(_("“%(h)s”已有户主，一户只能有一个户主") % {"h": household})
         current = Membership.objects.select_for_update().filter(person=person, end__isnull=True).first()
         if current is not None:
             if current.household_id == household.pk and current.relationship == relationship:

@@ -1,0 +1,28 @@
+"""Retention of personal data that is only needed for a while: import files and their problem rows."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from tongxin.core.models import ImportJob
+
+
+def purge_import_jobs(days: int | None = None, now: datetime.datetime | None = None) -> int:
+    """Delete the uploaded files and the problem rows (raw cells) of finished import jobs older than
+    ``days`` (default ``TONGXIN_IMPORT_RETENTION_DAYS``); keep the jobs and their counts. Returns how many."""
+    days = settings.IMPORT_RETENTION_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    finished = (ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.PREVIEW)
+    purged = 0
+    for job in ImportJob.objects.filter(last_updated__lt=cutoff, status__in=finished).exclude(file="", problems=[]):
+        if job.file:
+            job.file.delete(save=False)
+        job.file = ""
+        job.problems = []
+        job.summary = {**job.summary, "purged": True}
+        ImportJob.objects.filter(pk=job.pk).update(file="", problems=[], summary=job.summary)
+        purged += 1
+    return purged
