@@ -209,6 +209,9 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
         obj = scoping.get_scoped_object(viewset.queryset(), request.user, "change", pk=pk)
         return _save(request, obj, body.dict(exclude_unset=True))
 
+    if "delete" not in viewset.actions:  # e.g. persons: never deleted by normal work, only marked
+        return router
+
     @router.delete(
         f"/{name}s/{{pk}}/", response={204: None, 409: ErrorOut}, summary=f"删除{label}", operation_id=f"delete_{name}"
     )

@@ -161,3 +161,18 @@ def group_name(number: int, village: bool = False) -> str:
     else:
         cn = str(number)
     return f"第{cn}{'村民' if village else '居民'}小组"
+
+
+_YEAR_MONTH = re.compile(r"(\d{4})(?:[-/.年]\s*(\d{1,2})月?|(\d{2}))")
+
+
+def year_month(value: object) -> tuple[int, int] | None:
+    """A year and month written without a day (出生年月: 1980.01, 1980-1, 198001, 1980年1月); None otherwise."""
+    if value is None:
+        return None
+    text = str(value).strip().translate(_FULLWIDTH_DIGITS)
+    match = _YEAR_MONTH.fullmatch(text)
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2) or match.group(3))
+    return (year, month) if 1 <= month <= 12 else None

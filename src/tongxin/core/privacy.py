@@ -1,4 +1,4 @@
-"""Personal data helpers: masking for display (encryption at rest arrives with the registry)."""
+"""Personal data helpers: masking for display (encryption at rest: :mod:`tongxin.core.crypto`)."""
 
 from __future__ import annotations
 

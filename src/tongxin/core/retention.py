@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tongxin.core.models import ImportJob
 
@@ -20,9 +21,10 @@ def purge_import_jobs(days: int | None = None, now: datetime.datetime | None = N
     for job in ImportJob.objects.filter(last_updated__lt=cutoff, status__in=finished).exclude(file="", problems=[]):
         if job.file:
             job.file.delete(save=False)
-        job.file = ""
-        job.problems = []
         job.summary = {**job.summary, "purged": True}
-        ImportJob.objects.filter(pk=job.pk).update(file="", problems=[], summary=job.summary)
+        changes = {"file": "", "problems": [], "summary": job.summary}
+        if job.status == ImportJob.Status.PREVIEW:  # never confirmed: it can no longer be committed
+            changes.update(status=ImportJob.Status.FAILED, error=_("预览已过期，文件已按保留期限删除，请重新上传"))
+        ImportJob.objects.filter(pk=job.pk).update(**changes)
         purged += 1
     return purged

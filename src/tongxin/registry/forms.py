@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.core import crypto, idnumber, scoping
+from tongxin.core import crypto, idnumber, normalize, scoping
 from tongxin.core.forms import BulkEditForm, ScopedModelForm
 from tongxin.core.privacy import mask
 from tongxin.org.models import Division, Grid
@@ -105,6 +105,22 @@ class PersonForm(CommunityForm):
                 raise forms.ValidationError(_("迁出、死亡等人员状态变更请通过人员状态办理（会同时结束户成员关系）"))
             return self.instance.life_status
         return self.cleaned_data.get("life_status") or Person.LifeStatus.LIVING
+
+    def clean_phone(self) -> str:
+        """A mainland mobile or a landline with its area code, normalised (so that search finds it)."""
+        text = self.cleaned_data.get("phone", "")
+        value, ok = normalize.phone(text)
+        if not ok:
+            raise forms.ValidationError(_("无法识别的电话号码“%(v)s”（手机 11 位，座机请带区号）") % {"v": text})
+        return value
+
+    def clean_phone_other(self) -> str:
+        """Further numbers, normalised, separated by commas."""
+        text = self.cleaned_data.get("phone_other", "")
+        good, bad = normalize.phones(text)
+        if bad:
+            raise forms.ValidationError(_("无法识别的电话号码“%(v)s”") % {"v": "、".join(bad)})
+        return ",".join(good)
 
     def clean(self):
         data = super().clean()

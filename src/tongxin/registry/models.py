@@ -410,7 +410,8 @@ class Membership(TongxinModel):
     ends one membership and starts another, so the history is kept."""
 
     community = _community_fk("memberships")
-    household = models.ForeignKey(Household, verbose_name=_("户"), on_delete=models.CASCADE, related_name="memberships")
+    # PROTECT: a household with members (past or present) keeps its history; mark it dissolved instead
+    household = models.ForeignKey(Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="memberships")
     person = models.ForeignKey(Person, verbose_name=_("居民"), on_delete=models.CASCADE, related_name="memberships")
     relationship = models.CharField(_("与户主关系"), max_length=2, choices=codes.choices("relationship"), blank=True)
     start = models.DateField(_("起始日期"), null=True, blank=True)

@@ -302,11 +302,22 @@ class RegisterImporter:
                 sex = entry.code
         birth: datetime.date | None = None
         birth_text = values.get("birth_date", "")
+        birth_month = None
         if birth_text:
             try:
                 birth = normalize.date(raw_birth if raw_birth not in (None, "") else birth_text)
             except ValueError:
-                errors.append(_("出生日期“%(v)s”不是有效日期") % {"v": birth_text})
+                birth_month = normalize.year_month(birth_text)  # 出生年月 (1980.01): checked against the ID below
+                if birth_month is None:
+                    errors.append(_("出生日期“%(v)s”不是有效日期") % {"v": birth_text})
+        if birth_month is not None and info is not None:
+            if birth_month != (info.birth_date.year, info.birth_date.month):
+                errors.append(
+                    _("出生年月“%(v)s”与身份证号不符（身份证号为 %(e)s）")
+                    % {"v": birth_text, "e": info.birth_date.isoformat()}
+                )
+        elif birth_month is not None and not id_text and not masked:
+            errors.append(_("出生日期“%(v)s”只有年月；没有身份证号时需要完整的出生日期") % {"v": birth_text})
         if info is not None:
             if sex and sex in ("1", "2") and sex != info.sex:
                 errors.append(
@@ -327,7 +338,7 @@ class RegisterImporter:
         elif not id_text and not masked and name:
             if not sex:
                 errors.append(_("没有身份证号时必须填写性别"))
-            if not birth:
+            if not birth and birth_month is None:
                 errors.append(_("没有身份证号时必须填写出生日期"))
         ethnicity = self._code(values, "ethnicity", "ethnicity", errors, None, MSG_ETHNICITY)
         relationship = self._code(values, "relationship", "relationship", None, warnings, MSG_RELATIONSHIP)

@@ -3,21 +3,35 @@ ID number or its last 4–6 digits, phone, household number, address.
 
 The query is answered by a few *probes*, each an indexed lookup on the already-scoped queryset and
 each capped; their hits are merged in probe order, which is the ranking (exact ID first, then exact
-name, name prefix, initials, pinyin, …). No probe scans the table except the address probe, which
-only runs for address-like or long queries.
+name, name prefix, initials, pinyin, …). Prefix probes are index range scans on both databases. Two
+probes scan (within the scope's rows): a name fragment and the address, and they only run when the
+indexed probes found fewer than a page of results (an address probe only for address-like or long
+queries).
 """
 
 from __future__ import annotations
 
 import re
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from tongxin.core import crypto, idnumber, normalize, pinyin
 
 PROBE_LIMIT = 200
+TAIL_LIMIT = 5000  # a 5–6 digit ID tail is confirmed by decrypting the rows sharing its last four digits
+SCANNING = ("name_part", "address")
+ENOUGH = 50
 RESULT_LIMIT = 500
 _ADDRESS_HINT = re.compile(r"[号栋幢楼室单元路街巷弄村组区苑园府座门]")
+
+
+def prefix(field: str, value: str) -> Q:
+    """``field`` starts with ``value``, as an index range scan: PostgreSQL's LIKE 'x%' uses the pattern index
+    Django creates for indexed text columns; SQLite's does not, so it gets the equivalent range."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": value})
 
 
 def probes(query: str) -> list[tuple[str, Q]]:
@@ -48,12 +62,12 @@ def probes(query: str) -> list[tuple[str, Q]]:
         out += [
             ("initials", Q(initials=key)),
             ("pinyin", Q(pinyin=key)),
-            ("initials_prefix", Q(initials__startswith=key)),
-            ("pinyin_prefix", Q(pinyin__startswith=key)),
-            ("other_readings", Q(name_keys__key__startswith=key)),
+            ("initials_prefix", prefix("initials", key)),
+            ("pinyin_prefix", prefix("pinyin", key)),
+            ("other_readings", prefix("name_keys__key", key)),
         ]
     elif not compact.isdigit() and not re.fullmatch(r"[\dX]+", compact):
-        out += [("name", Q(name=q)), ("name_prefix", Q(name__startswith=q))]
+        out += [("name", Q(name=q)), ("name_prefix", prefix("name", q))]
         if len(q) >= 2:
             out.append(("name_part", Q(name__contains=q)))
         if _ADDRESS_HINT.search(q) or len(q) >= 4:
@@ -67,11 +81,14 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
     ranked: dict[int, int] = {}
     digits = re.sub(r"[\s\-]", "", query.strip()).upper()
     for rank, (kind, probe) in enumerate(probes(query)):
-        pks = list(queryset.filter(probe).values_list("pk", flat=True)[:PROBE_LIMIT])
+        if kind in SCANNING and len(ranked) >= ENOUGH:
+            continue
+        limit = TAIL_LIMIT if kind == "id_tail" and len(digits) > 4 else PROBE_LIMIT
+        pks = list(queryset.filter(probe).values_list("pk", flat=True)[:limit])
         if kind == "id_tail" and len(digits) > 4 and pks:
             # a 5- or 6-digit suffix: the 4-digit hash narrowed it down, the clear number confirms it
             candidates = queryset.model.objects.filter(pk__in=pks).only("pk", "id_number")
-            pks = [p.pk for p in candidates if p.id_number.endswith(digits)]
+            pks = [p.pk for p in candidates if p.id_number.endswith(digits)][:PROBE_LIMIT]
         for pk in pks:
             ranked.setdefault(pk, rank)
         if len(ranked) >= RESULT_LIMIT:

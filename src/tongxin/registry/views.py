@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.core import audit, scoping
 from tongxin.core.models import AccessLog
-from tongxin.core.views.generic import ObjectViewSet, filtered
+from tongxin.core.views.generic import ObjectViewSet, common_community, filtered
 from tongxin.registry import filters, forms, services, stats, tables
 from tongxin.registry.models import (
     Building,
@@ -171,6 +171,7 @@ def export_register(request: HttpRequest) -> HttpResponse:
         AccessLog.Action.EXPORT,
         fields=["id_number", "phone"] if revealed else [],
         row_count=count,
+        community_id=common_community(qs),
         detail=detail,
     )
     response = HttpResponse(body, content_type=XLSX_TYPE)

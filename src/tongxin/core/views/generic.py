@@ -242,14 +242,34 @@ class ObjectListView(ViewSetView):
             c.reveal = reveal and c.personal
         response = export_response(fmt, cols, qs, str(self.model._meta.verbose_name_plural))
         if personal or getattr(self.model, "personal_fields", ()):
-            audit.log_access(
-                self.model,
-                "export",
-                fields=personal,
-                row_count=qs.count(),
-                detail=_("明文导出") if reveal else _("脱敏导出"),
-            )
+            log_export(self.request.user, self.model, qs, personal, reveal)
         return response
+
+
+def common_community(qs: models.QuerySet) -> int | None:
+    """The community all rows of ``qs`` belong to, or None (several, none, or not a community model)."""
+    if getattr(qs.model, "scope_division", None) != "community":
+        return None
+    ids = list(qs.order_by().values_list("community_id", flat=True).distinct()[:2])
+    return ids[0] if len(ids) == 1 else None
+
+
+def log_export(user: Any, model: type[models.Model], qs: models.QuerySet, fields: list[str], reveal: bool) -> None:
+    """The access-log entry of an export of personal data: the personal columns, how many rows, how many of
+    them in clear, and the community when they all belong to one (so that its director sees the entry too)."""
+    total = qs.count()
+    clear = 0
+    if reveal and fields:
+        q = scoping.scope_q(user, model, "reveal")
+        clear = total if q is None else (0 if q is scoping.NOTHING else qs.filter(q).count())
+    audit.log_access(
+        model,
+        "export",
+        fields=fields,
+        row_count=total,
+        community_id=common_community(qs),
+        detail=(_("明文导出 %(n)s 行") % {"n": clear}) if clear else _("脱敏导出"),
+    )
 
 
 class ObjectDetailView(ViewSetView):

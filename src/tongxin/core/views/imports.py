@@ -119,7 +119,7 @@ class ImportJobView(LoginRequiredMixin, View):
             job.user_id == request.user.pk
             or request.user.is_superuser
             or not getattr(model, "personal_fields", ())
-            or scoping.has_perm(request.user, model, "reveal")
+            or scoping.allowed_divisions(request.user, model, "reveal").filter(pk=job.community_id).exists()
         )
         if request.GET.get("errors"):
             if not show_rows:

@@ -64,10 +64,18 @@ class Command(BaseCommand):
             self.stderr.write(_("……另有 %(n)s 行有问题") % {"n": len(outcome["problems"]) - 20})
         if outcome["unknown_columns"]:
             self.stderr.write(_("未识别的列（未导入）：%(c)s") % {"c": "、".join(outcome["unknown_columns"])})
+        written = not opts["dry_run"] and not summary.get("rolled_back")
         if outcome["groups_created"]:
-            self.stderr.write(_("新建居民小组：%(g)s") % {"g": "、".join(outcome["groups_created"])})
+            message = _("新建居民小组：%(g)s") if written else _("将新建居民小组（本次未写入）：%(g)s")
+            self.stderr.write(message % {"g": "、".join(outcome["groups_created"])})
         if outcome["branches_created"]:
-            self.stderr.write(_("新建党组织：%(g)s") % {"g": "、".join(outcome["branches_created"])})
+            message = _("新建党组织：%(g)s") if written else _("将新建党组织（本次未写入）：%(g)s")
+            self.stderr.write(message % {"g": "、".join(outcome["branches_created"])})
+        if summary.get("rolled_back"):
+            self.stderr.write(_("已选择“全部无误才导入”，因存在错误行，本次未写入任何数据"))
         if opts["errors"]:
             Path(opts["errors"]).write_bytes(problems_workbook(outcome["problems"]))
-        self.stdout.write(json.dumps({k: summary[k] for k in SUMMARY_KEYS}, ensure_ascii=False))
+        result = {k: summary[k] for k in SUMMARY_KEYS}
+        if summary.get("rolled_back"):
+            result["rolled_back"] = True
+        self.stdout.write(json.dumps(result, ensure_ascii=False))
