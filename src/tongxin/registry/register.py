@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongxin.core import audit, codes, crypto, idnumber, normalize, scoping
+from tongxin.core import audit, bulk, codes, crypto, idnumber, normalize, scoping
 from tongxin.core.importer import HeaderMap, ImportFileError, cell_text, estimate_rows, map_headers, read_rows
 from tongxin.core.models import ObjectChange
 from tongxin.org.models import Division, Grid
@@ -630,8 +630,7 @@ class RegisterImporter:
         out.counts["households_updated"] = len(update)
         self._households_counted = {hh.pk for hh in update}
         if self.write:
-            for start in range(0, len(create), CHUNK):
-                Household.objects.bulk_create(create[start : start + CHUNK])
+            bulk.insert(create)
             for hh in create:
                 ids[hh.number] = hh.pk
             self._new_households = create  # logged once their heads are known (see _heads)
@@ -882,7 +881,7 @@ class RegisterImporter:
         if not self.write:
             self._memberships(placed)
             return
-        Person.objects.bulk_create(create, batch_size=CHUNK)
+        bulk.insert(create)
         for person in create:
             self._change(person, ObjectChange.Action.CREATE, None)
         if update:
@@ -896,7 +895,7 @@ class RegisterImporter:
             renamed = [p.pk for p, _e in extra_keys if id(p) not in new]
             if renamed:
                 NameKey.objects.filter(person_id__in=renamed).delete()
-            NameKey.objects.bulk_create(keys, batch_size=CHUNK, ignore_conflicts=True)
+            bulk.insert(keys)
         self._memberships(placed)
         if len(self._changes) >= CHUNK:
             self._flush_changes()
@@ -960,7 +959,7 @@ class RegisterImporter:
         if relabel:
             Membership.objects.bulk_update(relabel, ["relationship", "last_updated"], batch_size=CHUNK)
         if start:
-            Membership.objects.bulk_create(start, batch_size=CHUNK)
+            bulk.insert(start)
             for m in start:
                 self._change(m, ObjectChange.Action.CREATE, None)
 
