@@ -58,7 +58,7 @@ def login(client, world, key="director"):
 
 
 def move(client, person, household, relationship, date="2025-03-01", reason="结婚"):
-    data = {"household": household.pk, "relationship": relationship, "date": date, "reason": reason}
+    data = {"household": household.number, "relationship": relationship, "date": date, "reason": reason}
     response = client.post(f"/registry/persons/{person.pk}/move/", data)
     assert response.status_code == 302 and response["Location"] == person.get_absolute_url()
     return response
@@ -137,7 +137,7 @@ def test_move_only_within_the_community_and_scope(client, world, family):
     assert family["ln"].memberships.get(end__isnull=True).household == family["h1"]
     # official: no change permission; director of B: person out of scope
     login(client, world, "official")
-    data = {"household": family["h2"].pk, "relationship": "10", "date": "2025-03-01"}
+    data = {"household": family["h2"].number, "relationship": "10", "date": "2025-03-01"}
     assert client.post(f"/registry/persons/{family['ln'].pk}/move/", data).status_code == 403
     login(client, world, "director_b")
     assert client.post(f"/registry/persons/{family['ln'].pk}/move/", data).status_code == 404

@@ -238,9 +238,10 @@ class MembershipForm(CommunityForm):
 
 
 class MoveForm(forms.Form):
-    """Move a person into another household (调户), ending the current membership."""
+    """Move a person into another household (调户) of their community, given by its household number;
+    the current membership ends on the date."""
 
-    household = forms.ModelChoiceField(Household.objects.all(), label=_("迁入户"))
+    household = forms.CharField(label=_("迁入户号"), max_length=32)
     relationship = forms.ChoiceField(label=_("与户主关系"), choices=Membership._meta.get_field("relationship").choices)
     date = forms.DateField(label=_("日期"), widget=DATE)
     reason = forms.CharField(label=_("原因"), max_length=100, required=False)
@@ -250,10 +251,19 @@ class MoveForm(forms.Form):
         qs = Household.objects.filter(status=Household.Status.ACTIVE)
         if person is not None:
             qs = qs.filter(community_id=person.community_id)
-        self.fields["household"].queryset = scoping.restrict(qs, user, "change") if user else qs
+        self.households = scoping.restrict(qs, user, "change") if user else qs
+        self.fields["household"].widget.attrs.update({"placeholder": _("如 CG-00012"), "autocomplete": "off"})
         from tongxin.core.forms import style
 
         style(self)
+
+    def clean_household(self) -> Household:
+        """The household with this number in the person's community (within the user's scope)."""
+        number = self.cleaned_data["household"].strip()
+        household = self.households.filter(number=number).first()
+        if household is None:
+            raise forms.ValidationError(_("本社区没有在册的户号“%(n)s”（或超出您的管辖范围）") % {"n": number})
+        return household
 
 
 class LifeStatusForm(forms.Form):
