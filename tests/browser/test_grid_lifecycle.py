@@ -91,6 +91,7 @@ def test_director_creates_edits_and_audits_a_grid(page, world_live):
     # -- the global change log, filtered by object type and searched by name -------------------------
     page.goto("/core/objectchanges/")
     filters = page.locator("#filters")
+    filters.locator("#more-filters summary").click()  # the filters beside the search box are folded
     grid_type = ContentType.objects.get_for_model(Grid)
     filters.locator("select[name=content_type]").select_option(value=str(grid_type.pk))
     filters.locator("input[name=q]").fill("网格")

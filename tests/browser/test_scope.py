@@ -31,7 +31,8 @@ def test_director_sees_only_own_community(page, world_live):
     html = page.content()
     for foreign in (world.b.name, world.grid_b.name, "B01"):
         assert foreign not in html, f"grid list shows {foreign!r} of community B"
-    # The community filter offers only community A.
+    # The community filter (folded under 更多筛选条件) offers only community A.
+    page.locator("#more-filters summary").click()
     options = page.locator("#filters select[name=community] option").all_inner_texts()
     assert world.a.name in options and world.b.name not in options
 
