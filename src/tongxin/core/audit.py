@@ -63,7 +63,12 @@ def audit_context(
         _current.reset(token)
 
 
+_PLAIN = (str, int, bool, float, type(None))
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):

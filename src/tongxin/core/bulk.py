@@ -8,6 +8,7 @@ No signals are sent (as with ``bulk_create``): callers write their change-log en
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -50,6 +51,8 @@ def _converter(field: models.Field, connection: Any) -> Callable[[Any], Any] | N
     if internal == "JSONField":
         encoder = field.encoder
         return lambda v: None if v is None else json.dumps(v, cls=encoder, ensure_ascii=False)
+    if internal in ("DateField", "DateTimeField"):  # bulk rows share dates and the auto_now time: convert once
+        return functools.lru_cache(maxsize=8192)(lambda v: field.get_db_prep_save(v, connection))
     return lambda v: field.get_db_prep_save(v, connection)
 
 
