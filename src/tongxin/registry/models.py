@@ -196,7 +196,7 @@ class Household(TongxinModel):
         COLLECTIVE = "collective", _("集体户")
 
     community = _community_fk("households")
-    number = models.CharField(_("户号"), max_length=32)
+    number = models.CharField(_("户号"), max_length=32, db_index=True)  # searched by number alone
     group = _group_fk("group_households")
     grid = _grid_fk("households")
     dwelling = models.ForeignKey(

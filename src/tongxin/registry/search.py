@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from tongxin.core import crypto, idnumber, normalize, pinyin
+from tongxin.registry.models import Household
 
 PROBE_LIMIT = 200
 TAIL_LIMIT = 5000  # a 5–6 digit ID tail is confirmed by decrypting the rows sharing its last four digits
@@ -55,7 +56,7 @@ def probes(query: str) -> list[tuple[str, Q]]:
         if compact.isdigit() and len(compact) == 4:
             out.append(("phone_tail", Q(phone_tail=crypto.suffix_hash("phone", compact))))
     if re.fullmatch(r"[\w\-]{1,32}", q) and any(ch.isdigit() for ch in q):
-        out.append(("household", Q(household__number=q)))
+        out.append(("household", Q(household__in=Household.objects.filter(number=q).values("pk"))))
     letters = re.sub(r"[\s'’]+", "", q)  # "wang fang", "xi'an"
     if pinyin.is_pinyin_query(letters):
         key = letters.lower()
@@ -84,7 +85,8 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
         if kind in SCANNING and len(ranked) >= ENOUGH:
             continue
         limit = TAIL_LIMIT if kind == "id_tail" and len(digits) > 4 else PROBE_LIMIT
-        pks = list(queryset.filter(probe).values_list("pk", flat=True)[:limit])
+        # no ordering: a probe takes the first hits the index gives, the ranking comes from the probe order
+        pks = list(queryset.filter(probe).order_by().values_list("pk", flat=True)[:limit])
         if kind == "id_tail" and len(digits) > 4 and pks:
             # a 5- or 6-digit suffix: the 4-digit hash narrowed it down, the clear number confirms it
             candidates = queryset.model.objects.filter(pk__in=pks).only("pk", "id_number")
