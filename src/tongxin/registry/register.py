@@ -215,6 +215,10 @@ class RegisterImporter:
     model: ClassVar[type] = Person
     headers: ClassVar[dict[str, list[str]]] = HEADERS
     needs_community: ClassVar[bool] = True
+    upload_help = gettext_lazy(
+        "上传后先校验并预览每一行的问题，确认后才写入。居民按身份证号对应（没有身份证号的按姓名、性别、出生日期），"
+        "只更新有变化的单元格，空白单元格不会清空已有信息；同一身份证号在文件中出现多次的各行都不导入。"
+    )
 
     @classmethod
     def template(cls) -> bytes:

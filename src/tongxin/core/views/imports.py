@@ -69,7 +69,7 @@ class ImportStartView(ViewSetView):
         return render(
             self.request,
             "core/import_start.html",
-            self.base_context(form=form, headers=headers, jobs=jobs),
+            self.base_context(form=form, headers=headers, jobs=jobs, upload_help=getattr(importer, "upload_help", "")),
             status=status,
         )
 
