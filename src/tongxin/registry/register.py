@@ -133,7 +133,7 @@ _PERSON_ATTRS = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class _HouseholdInfo:
     """What the file says about one household: from its head row (or its first row)."""
 
@@ -588,18 +588,21 @@ class RegisterImporter:
         return pk  # a negative placeholder in a dry run
 
     def _households(self, households: dict[str, _HouseholdInfo], out: Outcome) -> dict[str, int]:
-        """Create or update the households the file names; their ids by number."""
+        """Create or update the households the file names; their ids by number. Existing households are read
+        as value tuples and new ones written in chunks, so that memory does not hold a model instance per
+        household of a large community."""
         community = self.community
         existing = {
-            h.number: h
-            for h in Household.objects.filter(community=community).only(
-                "pk", "number", "group_id", "grid_id", "address", "registration_status", "status", "community_id"
-            )
+            row[0]: row[1:]
+            for row in Household.objects.filter(community=community)
+            .values_list("number", "pk", "group_id", "grid_id", "address", "registration_status", "status")
+            .iterator(chunk_size=CHUNK)
         }
         ids: dict[str, int] = {}
-        create: list[Household] = []
-        update: list[Household] = []
-        updated_fields: set[str] = set()
+        self._households_created: set[int] = set()
+        pending: list[Household] = []
+        updates: dict[int, dict[str, Any]] = {}
+        created = 0
         for number, info in households.items():
             wanted = {
                 "group_id": self._group_id(info.group, out),
@@ -607,45 +610,62 @@ class RegisterImporter:
                 "address": info.address,
                 "registration_status": info.registration_status,
             }
-            hh = existing.get(number)
-            if hh is None:
+            row = existing.get(number)
+            if row is None:
                 hh = Household(community=community, number=number, status=Household.Status.ACTIVE)
                 for k, v in wanted.items():
                     setattr(hh, k, v if v is not None else ("" if k in ("address", "registration_status") else None))
-                create.append(hh)
+                pending.append(hh)
+                created += 1
+                if len(pending) >= CHUNK:
+                    self._create_households(pending, ids)
+                    pending = []
                 continue
-            ids[number] = hh.pk
-            pre = None
-            for k, v in wanted.items():
-                if v in (None, "") or getattr(hh, k) == v:
-                    continue
-                if pre is None:
+            pk, group_id, grid_id, address, registration_status, status = row
+            ids[number] = pk
+            current = {
+                "group_id": group_id,
+                "grid_id": grid_id,
+                "address": address,
+                "registration_status": registration_status,
+            }
+            changes = {k: v for k, v in wanted.items() if v not in (None, "") and current[k] != v}
+            if status != Household.Status.ACTIVE:
+                changes.update(status=Household.Status.ACTIVE, status_date=self.today)
+            if changes:
+                updates[pk] = changes
+        if pending:
+            self._create_households(pending, ids)
+        del existing
+        out.counts["households_created"] = created
+        out.counts["households_updated"] = len(updates)
+        self._households_counted = set(updates)
+        if self.write and updates:
+            pks = list(updates)
+            for start in range(0, len(pks), CHUNK):
+                changed = list(Household.objects.filter(pk__in=pks[start : start + CHUNK]))
+                fields: set[str] = {"last_updated"}
+                for hh in changed:
                     pre = audit.serialize(hh, m2m=False)
-                setattr(hh, k, v)
-                updated_fields.add(k)
-            if hh.status != Household.Status.ACTIVE:
-                pre = pre or audit.serialize(hh, m2m=False)
-                hh.status, hh.status_date = Household.Status.ACTIVE, self.today
-                updated_fields.update(("status", "status_date"))
-            if pre is not None:
-                update.append(hh)
-                self._change(hh, ObjectChange.Action.UPDATE, pre)
-        out.counts["households_created"] = len(create)
-        out.counts["households_updated"] = len(update)
-        self._households_counted = {hh.pk for hh in update}
-        if self.write:
-            bulk.insert(create)
-            for hh in create:
-                ids[hh.number] = hh.pk
-            self._new_households = create  # logged once their heads are known (see _heads)
-            if update:
-                Household.objects.bulk_update(update, [*updated_fields, "last_updated"], batch_size=CHUNK)
-        else:
-            for i, hh in enumerate(create):
-                ids[hh.number] = -(i + 1)
-        self._households_created = {ids[hh.number] for hh in create}
+                    for k, v in updates[hh.pk].items():
+                        setattr(hh, k, v)
+                        fields.add(k)
+                    self._change(hh, ObjectChange.Action.UPDATE, pre)
+                Household.objects.bulk_update(changed, sorted(fields), batch_size=CHUNK)
         self._hh_numbers = {pk: number for number, pk in ids.items()}
         return ids
+
+    def _create_households(self, batch: list[Household], ids: dict[str, int]) -> None:
+        """Write a batch of new households (their change-log entries follow once their heads are set)."""
+        if self.write:
+            bulk.insert(batch)
+            for hh in batch:
+                ids[hh.number] = hh.pk
+                self._households_created.add(hh.pk)
+        else:
+            for hh in batch:
+                ids[hh.number] = -(len(ids) + 1)  # a placeholder: the household would be created
+                self._households_created.add(ids[hh.number])
 
     def _pass2(self, spill, hmap, dup_ids, dup_nokeys, households, hh_ids, out: Outcome, progress) -> None:
         present = set(hmap.columns)
@@ -976,55 +996,43 @@ class RegisterImporter:
 
     def _heads(self, hh_ids: dict[str, int], out: Outcome) -> None:
         """Point each household of the file at its head (the first 户主/本人 member); a household whose
-        head left it in this run points at its remaining head member, or at nobody."""
+        head left it in this run points at its remaining head member, or at nobody. Chunk by chunk: one
+        query for the heads, one for the households, one correlated UPDATE for those that change; new
+        households get their creation entry here, with their head."""
         if not self.write:
             return
         in_file = {pk for pk in hh_ids.values() if pk > 0}
         pks = sorted(in_file | set(self._left))
-        heads: dict[int, int] = {}
+        current_heads = Membership.objects.filter(end__isnull=True, relationship__in=HEAD_RELATIONSHIPS)
+        first_head = current_heads.filter(household_id=OuterRef("pk")).order_by("pk").values("person_id")[:1]
         for start in range(0, len(pks), CHUNK):
             part = pks[start : start + CHUNK]
+            heads: dict[int, int] = {}
             for hh_id, person_id in (
                 Membership.objects.filter(household_id__in=part, end__isnull=True, relationship__in=HEAD_RELATIONSHIPS)
                 .order_by("household_id", "pk")
                 .values_list("household_id", "person_id")
             ):
                 heads.setdefault(hh_id, person_id)
-        changed: list[Household] = []
-        for start in range(0, len(pks), CHUNK):
-            for hh in Household.objects.filter(pk__in=pks[start : start + CHUNK]):
+            changed: list[int] = []
+            for hh in Household.objects.filter(pk__in=part):
+                new = hh.pk in self._households_created
                 head = heads.get(hh.pk)
                 head_left = hh.head_id is not None and hh.head_id in self._left.get(hh.pk, ())
-                if head is None and not head_left:
-                    continue
-                if hh.pk not in in_file and not head_left:
-                    continue
-                if hh.head_id != head:
-                    pre = audit.serialize(hh, m2m=False) if hh.pk not in self._households_created else None
+                if (head is not None or head_left) and (hh.pk in in_file or head_left) and hh.head_id != head:
+                    pre = None if new else audit.serialize(hh, m2m=False)
                     hh.head_id = head
-                    changed.append(hh)
+                    changed.append(hh.pk)
                     if pre is not None:
                         self._change(hh, ObjectChange.Action.UPDATE, pre)
                         self._touch_household(hh.pk)
-        for hh in getattr(self, "_new_households", ()):
-            hh.head_id = heads.get(hh.pk, hh.head_id)
-            self._change(hh, ObjectChange.Action.CREATE, None)
-        if changed:
-            # One correlated UPDATE per chunk instead of bulk_update's CASE per row: the head is the first
-            # current head member, exactly as computed above.
-            first_head = (
-                Membership.objects.filter(
-                    household_id=OuterRef("pk"), end__isnull=True, relationship__in=HEAD_RELATIONSHIPS
-                )
-                .order_by("pk")
-                .values("person_id")[:1]
-            )
-            now = timezone.now()
-            ids = [hh.pk for hh in changed]
-            for start in range(0, len(ids), CHUNK):
-                Household.objects.filter(pk__in=ids[start : start + CHUNK]).update(
-                    head_id=Subquery(first_head), last_updated=now
-                )
+                if new:
+                    self._change(hh, ObjectChange.Action.CREATE, None)
+            if changed:  # one correlated UPDATE instead of bulk_update's CASE per row
+                now = timezone.now()
+                Household.objects.filter(pk__in=changed).update(head_id=Subquery(first_head), last_updated=now)
+            if len(self._changes) >= CHUNK:
+                self._flush_changes()
 
     # -- the change log, in bulk -----------------------------------------------------------------
 
