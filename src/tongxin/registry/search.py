@@ -67,7 +67,7 @@ def probes(query: str) -> list[tuple[str, Q]]:
             ("pinyin_prefix", prefix("pinyin", key)),
             ("other_readings", prefix("name_keys__key", key)),
         ]
-    elif not compact.isdigit() and not re.fullmatch(r"[\dX]+", compact):
+    elif not q.isascii():  # names and addresses are written in characters; ASCII codes (CG-00012) are not names
         out += [("name", Q(name=q)), ("name_prefix", prefix("name", q))]
         if len(q) >= 2:
             out.append(("name_part", Q(name__contains=q)))
