@@ -57,22 +57,34 @@ def cell_text(value: Any) -> str:
     return str(value).replace("\u3000", " ").strip()
 
 
-def _read_csv(path: Path) -> Iterator[list[Any]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
+def csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else GB18030 (a superset of GBK).
+    Checked chunk by chunk, so that a large file is never held in memory."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        head = fh.read(3)
+        fh.seek(0)
         try:
-            text = raw.decode(encoding)
-            break
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise ImportFileError(_("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV"))
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    yield from csv.reader(io.StringIO(text), dialect)
+            return "gb18030"
+    return "utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"
+
+
+def _read_csv(path: Path) -> Iterator[list[Any]]:
+    encoding = csv_encoding(path)
+    with path.open(encoding=encoding, newline="") as fh:
+        sample = fh.read(4096)
+        fh.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        except csv.Error:
+            dialect = csv.excel
+        yield from csv.reader(fh, dialect)
 
 
 def _read_xlsx(path: Path) -> Iterator[list[Any]]:

@@ -4,9 +4,9 @@ ID number or its last 4–6 digits, phone, household number, address.
 The query is answered by a few *probes*, each an indexed lookup on the already-scoped queryset and
 each capped; their hits are merged in probe order, which is the ranking (exact ID first, then exact
 name, name prefix, initials, pinyin, …). Prefix probes are index range scans on both databases. Two
-probes scan (within the scope's rows): a name fragment and the address, and they only run when the
-indexed probes found fewer than a page of results (an address probe only for address-like or long
-queries).
+probes scan (within the scope's rows): a name fragment and the address; they run only while fewer than a
+page of results is found (an address probe only for address-like or long queries), and within a time
+budget, so that a district-wide search is not held up by them.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import re
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from tongxin.core import crypto, idnumber, normalize, pinyin
+from tongxin.core import budget, crypto, idnumber, normalize, pinyin
 from tongxin.registry.models import Household
 
 PROBE_LIMIT = 200
 TAIL_LIMIT = 5000  # a 5–6 digit ID tail is confirmed by decrypting the rows sharing its last four digits
 SCANNING = ("name_part", "address")
-ENOUGH = 50
+ENOUGH = 50  # the scanning probes only run while fewer than a page of results are found
+SCAN_BUDGET_MS = 25
 RESULT_LIMIT = 500
 _ADDRESS_HINT = re.compile(r"[号栋幢楼室单元路街巷弄村组区苑园府座门]")
 
@@ -82,11 +83,17 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
     ranked: dict[int, int] = {}
     digits = re.sub(r"[\s\-]", "", query.strip()).upper()
     for rank, (kind, probe) in enumerate(probes(query)):
-        if kind in SCANNING and len(ranked) >= ENOUGH:
-            continue
         limit = TAIL_LIMIT if kind == "id_tail" and len(digits) > 4 else PROBE_LIMIT
         # no ordering: a probe takes the first hits the index gives, the ranking comes from the probe order
-        pks = list(queryset.filter(probe).order_by().values_list("pk", flat=True)[:limit])
+        hits = queryset.filter(probe).order_by().values_list("pk", flat=True)[:limit]
+        if kind in SCANNING:
+            if len(ranked) >= ENOUGH:
+                continue
+            # a scan is extra: it runs within a time budget (instant in a community, too slow in a district)
+            found = budget.within(SCAN_BUDGET_MS, lambda hits=hits: list(hits))
+            pks = found or []
+        else:
+            pks = list(hits)
         if kind == "id_tail" and len(digits) > 4 and pks:
             # a 5- or 6-digit suffix: the 4-digit hash narrowed it down, the clear number confirms it
             candidates = queryset.model.objects.filter(pk__in=pks).only("pk", "id_number")
