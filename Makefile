@@ -10,7 +10,7 @@ export TONGXIN_DATA_DIR ?= $(CURDIR)/var
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	touch $(STAMP)
 
 # Debian's Chromium for the browser tests (never a browser download by a tool).
@@ -50,8 +50,12 @@ format: $(STAMP)
 messages: $(STAMP)
 	cd src/tongxin && ../../$(BIN)/tongxin makemessages -l en --ignore=static -v0 && msgfmt --check -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po
 
+# The register import benchmark (docs/performance.md). Default: 100,000 rows as XLSX on SQLite and PostgreSQL
+# (127.0.0.1:5432, throwaway databases tongxin_bench*); e.g. `make bench BENCH_ARGS="--rows 1000000 --db postgres"`.
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python -m tongxin.bench
+	$(BIN)/python -c "import import_export, psutil" 2>/dev/null || $(BIN)/pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m tongxin.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/test .pytest_cache

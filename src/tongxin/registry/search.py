@@ -25,7 +25,8 @@ SCANNING = ("name_part", "address")
 ENOUGH = 50  # the scanning probes only run while fewer than a page of results are found
 SCAN_BUDGET_MS = 25
 RESULT_LIMIT = 500
-_ADDRESS_HINT = re.compile(r"[号栋幢楼室单元路街巷弄村组区苑园府座门]")
+# Words of addresses (not single characters that names also use, such as 元 or 园).
+_ADDRESS_HINT = re.compile(r"\d|号|栋|幢|单元|室|路|街|巷|弄|小区|花园|公寓|大院|社区|村委|组团")
 
 
 def prefix(field: str, value: str) -> Q:
@@ -72,7 +73,7 @@ def probes(query: str) -> list[tuple[str, Q]]:
         out += [("name", Q(name=q)), ("name_prefix", prefix("name", q))]
         if len(q) >= 2:
             out.append(("name_part", Q(name__contains=q)))
-        if _ADDRESS_HINT.search(q) or len(q) >= 4:
+        if _ADDRESS_HINT.search(q) or len(q) >= 6:
             address = Q(current_address__contains=q) | Q(hukou_address__contains=q) | Q(household__address__contains=q)
             out.append(("address", address))
     return out
@@ -104,5 +105,9 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
             break
     if not ranked:
         return queryset.none()
-    order = Case(*[When(pk=pk, then=Value(r)) for pk, r in ranked.items()], output_field=IntegerField())
+    by_rank: dict[int, list[int]] = {}
+    for pk, r in ranked.items():
+        by_rank.setdefault(r, []).append(pk)
+    # one branch per probe, not per person: building a CASE of hundreds of branches costs more than the query
+    order = Case(*[When(pk__in=pks, then=Value(r)) for r, pks in by_rank.items()], output_field=IntegerField())
     return queryset.filter(pk__in=list(ranked)).annotate(search_rank=order).order_by("search_rank", "name", "pk")

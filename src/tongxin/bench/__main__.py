@@ -1,0 +1,7 @@
+"""``python -m tongxin.bench`` (``make bench``)."""
+
+import sys
+
+from tongxin.bench import main
+
+sys.exit(main())
