@@ -121,7 +121,7 @@ def create_import(
     if not form.is_valid():
         return Status(400, {"detail": "；".join(m for errs in form.errors.values() for m in errs)})
     division = None
-    if getattr(importer, "needs_community", False):
+    if importer.needs_community:
         allowed = scoping.allowed_divisions(request.user, importer.model, "import", levels=("community",))
         division = allowed.filter(code=community).first()
         if division is None:

@@ -249,10 +249,26 @@ class ModelImporter:
     headers: ClassVar[dict[str, list[str]]] = {}
     required_headers: ClassVar[tuple[str, ...]] = ()
     example: ClassVar[dict[str, str]] = {}
+    #: the upload asks which community the rows go into (the population register)
+    needs_community: ClassVar[bool] = False
+    #: the upload page's explanation ("" for the generic one)
+    upload_help: ClassVar[Any] = ""
 
     def __init__(self, user: Any, community: Any = None):
         self.user = user
         self.community = community
+
+    # The interface the upload pages and the API use; an importer of its own (the register) provides the same.
+
+    @classmethod
+    def template(cls) -> bytes:
+        """The blank workbook users download."""
+        return template_workbook(cls)
+
+    @classmethod
+    def header_help(cls) -> list[tuple[Any, list[str]]]:
+        """(column, accepted headers) for the upload page."""
+        return [(cls.model._meta.get_field(f).verbose_name, names) for f, names in cls.headers.items()]
 
     # -- hooks -------------------------------------------------------------------------------
 

@@ -170,6 +170,10 @@ class Outcome:
 
     headers: list[str] = field(default_factory=list)
 
+    def spilled(self, row: tuple, status: str, error: str | None = None) -> None:
+        """Count a row of the second pass (a spilled tuple), rejected with ``error`` when given."""
+        self.add(row[0], status, row[_I["shown"]], [error] if error else None, row[_I["warnings"]])
+
     def add(
         self, row: int, status: str, shown: list | str, errors: list[str] | None = None, warnings: list[str] = ()
     ) -> None:
@@ -675,23 +679,19 @@ class RegisterImporter:
             out.counts["rows"] += 1
             key_id = row[_I["id_number"]]
             if key_id and key_id in dup_ids:
-                out.add(
-                    row[0],
+                out.spilled(
+                    row,
                     "rejected",
-                    row[_I["shown"]],
-                    [_("公民身份号码“%(v)s”在本文件中出现了不止一次，相关各行均未导入") % {"v": key_id}],
-                    row[_I["warnings"]],
+                    _("公民身份号码“%(v)s”在本文件中出现了不止一次，相关各行均未导入") % {"v": key_id},
                 )
                 continue
             nokey = (row[_I["name"]], row[_I["birth_date"]], row[_I["sex"]])
             if not key_id and not row[_I["masked_id"]] and nokey in dup_nokeys:
                 out.possible_duplicates += 1
-                out.add(
-                    row[0],
+                out.spilled(
+                    row,
                     "rejected",
-                    row[_I["shown"]],
-                    [_("可能重复：本文件中有多行同名、同性别、同出生日期且无身份证号的居民，请补充身份证号")],
-                    row[_I["warnings"]],
+                    _("可能重复：本文件中有多行同名、同性别、同出生日期且无身份证号的居民，请补充身份证号"),
                 )
                 continue
             hh = row[_I["household_number"]]
@@ -795,15 +795,11 @@ class RegisterImporter:
                 masked = row[_I["masked_id"]]
                 matches = by_masked.get((row[_I["name"]], masked[:6], masked[-4:]), [])
                 if len(matches) != 1:
-                    out.add(
-                        row[0],
+                    out.spilled(
+                        row,
                         "rejected",
-                        row[_I["shown"]],
-                        [
-                            _("身份证号“%(v)s”已脱敏，无法对应到本社区的居民；新登记的居民请填写完整身份证号")
-                            % {"v": masked}
-                        ],
-                        row[_I["warnings"]],
+                        _("身份证号“%(v)s”已脱敏，无法对应到本社区的居民；新登记的居民请填写完整身份证号")
+                        % {"v": masked},
                     )
                     continue
                 person = matches[0]
@@ -811,34 +807,26 @@ class RegisterImporter:
                 matches = by_nokey.get((row[_I["name"]], row[_I["birth_date"]], row[_I["sex"]]), [])
                 if len(matches) > 1:
                     out.possible_duplicates += 1
-                    out.add(
-                        row[0],
+                    out.spilled(
+                        row,
                         "rejected",
-                        row[_I["shown"]],
-                        [
-                            _("可能重复：系统中已有 %(n)s 位同名、同性别、同出生日期的居民，请补充身份证号")
-                            % {"n": len(matches)}
-                        ],
-                        row[_I["warnings"]],
+                        _("可能重复：系统中已有 %(n)s 位同名、同性别、同出生日期的居民，请补充身份证号")
+                        % {"n": len(matches)},
                     )
                     continue
                 person = matches[0] if matches else None
             if person is None:
                 person = Person(community=community, **values)
                 create.append(person)
-                out.add(row[0], "created", row[_I["shown"]], None, row[_I["warnings"]])
+                out.spilled(row, "created")
                 placed.append((person, row))
                 continue
             if person.pk in self._matched:  # e.g. once with the ID number, once without
-                out.add(
-                    row[0],
+                out.spilled(
+                    row,
                     "rejected",
-                    row[_I["shown"]],
-                    [
-                        _("与第 %(r)s 行是同一位居民“%(n)s”，此行未导入")
-                        % {"r": self._matched[person.pk], "n": person.name}
-                    ],
-                    row[_I["warnings"]],
+                    _("与第 %(r)s 行是同一位居民“%(n)s”，此行未导入")
+                    % {"r": self._matched[person.pk], "n": person.name},
                 )
                 continue
             self._matched[person.pk] = row[0]
@@ -846,29 +834,23 @@ class RegisterImporter:
                 person.life_status == Person.LifeStatus.DECEASED or person.community_id == community.pk
             )
             if gone:  # never brought back by a spreadsheet: the status is corrected on the person's page
-                out.add(
-                    row[0],
+                out.spilled(
+                    row,
                     "rejected",
-                    row[_I["shown"]],
-                    [
-                        _("居民“%(n)s”已登记为%(s)s（%(d)s），未导入；如登记有误或已迁回，请先在居民页面更正人员状态")
-                        % {
-                            "n": person.name,
-                            "s": person.get_life_status_display(),
-                            "d": person.life_status_date.isoformat() if person.life_status_date else "—",
-                        }
-                    ],
-                    row[_I["warnings"]],
+                    _("居民“%(n)s”已登记为%(s)s（%(d)s），未导入；如登记有误或已迁回，请先在居民页面更正人员状态")
+                    % {
+                        "n": person.name,
+                        "s": person.get_life_status_display(),
+                        "d": person.life_status_date.isoformat() if person.life_status_date else "—",
+                    },
                 )
                 continue
             moving_in = person.community_id != community.pk
             if moving_in and person.pk not in may_change and person.life_status == Person.LifeStatus.LIVING:
-                out.add(
-                    row[0],
+                out.spilled(
+                    row,
                     "rejected",
-                    row[_I["shown"]],
-                    [_("该身份证号的居民已登记在您管辖范围以外的社区，请先由该社区办理迁出")],
-                    row[_I["warnings"]],
+                    _("该身份证号的居民已登记在您管辖范围以外的社区，请先由该社区办理迁出"),
                 )
                 continue
             if moving_in:
@@ -884,7 +866,7 @@ class RegisterImporter:
                     values["relationship"] = ""
             changed = {k: v for k, v in values.items() if getattr(person, k) != v}
             if not changed:
-                out.add(row[0], "unchanged", row[_I["shown"]], None, row[_I["warnings"]])
+                out.spilled(row, "unchanged")
                 placed.append((person, row))
                 continue
             pre = audit.serialize(person, m2m=False)
@@ -893,7 +875,7 @@ class RegisterImporter:
             update_fields.update(changed)
             update.append(person)
             self._change(person, ObjectChange.Action.UPDATE, pre)
-            out.add(row[0], "updated", row[_I["shown"]], None, row[_I["warnings"]])
+            out.spilled(row, "updated")
             placed.append((person, row))
         extra_keys: list[tuple[Person, list[str]]] = []
         for person in create:

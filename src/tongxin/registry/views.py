@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tongxin.core import audit, scoping
 from tongxin.core.models import AccessLog
@@ -54,9 +55,10 @@ class PersonViewSet(ObjectViewSet):
         """The household with its current members, the membership history, tags and party branch."""
         members = []
         if obj.household_id:
+            current = Person.objects.filter(memberships__household_id=obj.household_id, memberships__end__isnull=True)
             members = list(
-                Person.objects.filter(memberships__household_id=obj.household_id, memberships__end__isnull=True)
-                .order_by("memberships__relationship", "birth_date")
+                scoping.restrict(current, request.user, "view")
+                .order_by("relationship", "birth_date")
                 .only("pk", "name", "sex", "birth_date", "relationship", "life_status")
             )
         history = Membership.objects.filter(person=obj).select_related("household").order_by("-start", "-pk")
@@ -97,10 +99,9 @@ def _person(request: HttpRequest, pk: int, action: str) -> Person:
 
 
 @login_required
+@require_POST
 def reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show a person's ID number and phones in clear (POST only; written to the access log)."""
-    if request.method != "POST":
-        return HttpResponse(status=405)
+    """Show a person's ID number and phones in clear (written to the access log)."""
     person = _person(request, pk, "reveal")
     values = services.reveal(request.user, person)
     return render(request, "registry/_revealed.html", {"object": person, "values": values})

@@ -13,7 +13,7 @@ from django.views import View
 
 from tongxin.core import scoping
 from tongxin.core.forms import ImportUploadForm
-from tongxin.core.importer import error_workbook, template_workbook
+from tongxin.core.importer import error_workbook
 from tongxin.core.models import ImportJob
 from tongxin.core.registry import registry
 from tongxin.core.views.generic import ViewSetView
@@ -42,9 +42,7 @@ class ImportStartView(ViewSetView):
         if request.GET.get("template"):
             from tongxin.core.export import XLSX_TYPE
 
-            importer = self.viewset.importer
-            body = importer.template() if hasattr(importer, "template") else template_workbook(importer)
-            response = HttpResponse(body, content_type=XLSX_TYPE)
+            response = HttpResponse(self.viewset.importer.template(), content_type=XLSX_TYPE)
             name = f"{self.model._meta.verbose_name}导入模板.xlsx"
             from urllib.parse import quote
 
@@ -55,21 +53,18 @@ class ImportStartView(ViewSetView):
     def upload_form(self, data=None, files=None) -> ImportUploadForm:
         """The upload form; importers into one community (the register) also ask which community."""
         communities = None
-        if getattr(self.viewset.importer, "needs_community", False):
+        if self.viewset.importer.needs_community:
             communities = scoping.allowed_divisions(self.request.user, self.model, "import", levels=("community",))
         return ImportUploadForm(data, files, communities=communities)
 
     def render(self, form, status=200):
         importer = self.viewset.importer
-        if hasattr(importer, "header_help"):
-            headers = importer.header_help()
-        else:
-            headers = [(importer.model._meta.get_field(f).verbose_name, names) for f, names in importer.headers.items()]
+        headers = importer.header_help()
         jobs = ImportJob.objects.filter(target=self.model._meta.label, user=self.request.user)[:10]
         return render(
             self.request,
             "core/import_start.html",
-            self.base_context(form=form, headers=headers, jobs=jobs, upload_help=getattr(importer, "upload_help", "")),
+            self.base_context(form=form, headers=headers, jobs=jobs, upload_help=importer.upload_help),
             status=status,
         )
 
