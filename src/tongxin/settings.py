@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "tongxin.core",
     "tongxin.org",
     "tongxin.registry",
+    "tongxin.cases",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,15 @@ if env("TONGXIN_REDIS_URL"):
 OFFICE_HOURS = env("TONGXIN_OFFICE_HOURS", "09:00-12:00,14:30-18:00")
 
 # Pagination
+# Cases: roles that see confidential cases (besides the case's reporter and assignee); notification channels
+# beyond the in-app inbox (dotted paths of tongxin.core.notify backends, e.g. tongxin.core.notify.EmailBackend);
+# the reminder before a case is due, and the escalation to the street after it is overdue, in working hours;
+CONFIDENTIAL_ROLES = [r.strip() for r in env("TONGXIN_CONFIDENTIAL_ROLES", "administrator,director").split(",") if r]
+NOTIFY_BACKENDS = [b.strip() for b in env("TONGXIN_NOTIFY_BACKENDS").split(",") if b.strip()]
+CASE_REMIND_HOURS = float(env("TONGXIN_CASE_REMIND_HOURS", "2"))
+CASE_STREET_ESCALATION_HOURS = float(env("TONGXIN_CASE_STREET_ESCALATION_HOURS", "6.5"))
+CASE_UPLOAD_MAX_MB = int(env("TONGXIN_CASE_UPLOAD_MAX_MB", "10"))
+
 PAGE_SIZE = int(env("TONGXIN_PAGE_SIZE", "50"))
 MAX_PAGE_SIZE = 1000
 # Uploaded import files and their problem rows (raw cells: ID numbers, phones) are purged after this many days;

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import decimal
+import functools
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -61,6 +62,30 @@ def audit_context(
         yield ctx
     finally:
         _current.reset(token)
+
+
+@contextlib.contextmanager
+def acting_as(user: Any) -> Iterator[AuditContext]:
+    """Attribute the block's writes to ``user`` unless the surrounding context already names an actor (a service
+    function called from a command, a task or a test acts for the user it was given)."""
+    ctx = _current.get()
+    if user is None or not getattr(user, "is_authenticated", False) or (ctx is not None and ctx.actor() is not None):
+        yield ctx if ctx is not None else current()
+        return
+    source = ctx.source if ctx is not None else ObjectChange.Source.SYSTEM
+    with audit_context(user=user, source=source, request_id=ctx.request_id if ctx is not None else None) as inner:
+        yield inner
+
+
+def actor_step(func: Any) -> Any:
+    """Decorator of service functions whose first argument is the acting user (see :func:`acting_as`)."""
+
+    @functools.wraps(func)
+    def wrapper(user: Any, *args: Any, **kwargs: Any) -> Any:
+        with acting_as(user):
+            return func(user, *args, **kwargs)
+
+    return wrapper
 
 
 _PLAIN = (str, int, bool, float, type(None))
@@ -201,6 +226,14 @@ def record_workflow(obj: models.Model, step: str, *, pre: dict | None = None, me
     return record(obj, ObjectChange.Action.WORKFLOW, pre=pre, post=serialize(obj), step=step, message=message)
 
 
+def save_step(obj: models.Model, step: str, message: str = "", pre: dict | None = None) -> None:
+    """Save ``obj`` as one workflow step: a single change-log entry (action 流程, the step, before/after)."""
+    if pre is not None:
+        obj._prechange = pre
+    obj._workflow = (step, message)
+    obj.save()
+
+
 def log_access(
     model_or_obj: models.Model | type[models.Model],
     action: str,
@@ -252,6 +285,13 @@ def on_post_save(sender, instance, created, raw=False, **kwargs) -> None:
     post = serialize(instance)
     pre = None if created else getattr(instance, "_prechange", None)
     instance._prechange = None
+    workflow = getattr(instance, "_workflow", None)
+    instance._workflow = None
+    if workflow is not None:  # a service's step: one workflow entry instead of a plain update
+        step, message = workflow
+        action = ObjectChange.Action.CREATE if created else ObjectChange.Action.WORKFLOW
+        instance._last_change = record(instance, action, pre=pre, post=post, step=step, message=message)
+        return
     if not created and pre == post:
         return
     change = record(instance, ObjectChange.Action.CREATE if created else ObjectChange.Action.UPDATE, pre=pre, post=post)

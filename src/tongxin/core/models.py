@@ -382,3 +382,37 @@ class ImportJob(TongxinModel):
         if not self.total:
             return 100 if self.status in (self.Status.DONE, self.Status.FAILED) else 0
         return min(100, round(100 * self.processed / self.total))
+
+
+class Notification(models.Model):
+    """An in-app message to one user (a case assigned, due soon, overdue …), read or not.
+
+    Other channels (e-mail, SMS) are backends in :mod:`tongxin.core.notify`; this row is always written.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    time = models.DateTimeField(_("时间"), default=timezone.now)
+    kind = models.CharField(_("类型"), max_length=32)
+    message = models.CharField(_("内容"), max_length=500)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    object_id = models.CharField(max_length=64, blank=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    scope_division: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ("-time", "-pk")
+        indexes = [models.Index(fields=["user", "read_at", "time"], name="core_notification_inbox")]
+
+    def __str__(self) -> str:
+        return self.message
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """Everyone sees only their own notifications, whatever their role."""
+        return models.Q(user_id=grant.user_id)

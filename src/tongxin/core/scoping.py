@@ -27,6 +27,8 @@ class Grant:
     patterns: tuple[str, ...]
     division_path: str | None  # None with grid_id None: the whole deployment
     grid_id: int | None
+    role: str = ""  # the role's codename (some models show rows to named roles only)
+    user_id: int | None = None  # the user holding the grant (rows of their own: assigned to or reported by them)
 
     def allows(self, perm: str) -> bool:
         """True when the role's patterns grant ``perm`` (``!pattern`` excludes)."""
@@ -65,11 +67,11 @@ def grants(user: Any) -> list[Grant]:
 
     result: list[Grant] = []
     if user.is_superuser:
-        result.append(Grant(("*",), None, None))
+        result.append(Grant(("*",), None, None, "administrator", user.pk))
     rows = RoleAssignment.objects.filter(user=user).select_related("role", "division").order_by("pk")
     for ra in rows:
         path = ra.division.path if ra.division_id else None
-        result.append(Grant(tuple(ra.role.permissions or ()), path, ra.grid_id))
+        result.append(Grant(tuple(ra.role.permissions or ()), path, ra.grid_id, ra.role.codename, user.pk))
     user._tongxin_grants = result
     return result
 
