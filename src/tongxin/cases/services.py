@@ -695,10 +695,7 @@ def _contains(geojson: Any, x: float, y: float) -> bool:
     if not geom:
         return False
     polys = [geom["coordinates"]] if geom.get("type") == "Polygon" else geom.get("coordinates", [])
-    for rings in polys:
-        if rings and _in_ring(rings[0], x, y) and not any(_in_ring(h, x, y) for h in rings[1:]):
-            return True
-    return False
+    return any(rings and _in_ring(rings[0], x, y) and not any(_in_ring(h, x, y) for h in rings[1:]) for rings in polys)
 
 
 def _in_ring(ring: Sequence[Sequence[float]], x: float, y: float) -> bool:
