@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.static import serve
 
+from tongxin.cases.api import router as cases_router
 from tongxin.core.api import api
 from tongxin.core.api_routes import router as core_router
 from tongxin.core.views import pages
@@ -15,6 +16,7 @@ from tongxin.registry.api import router as registry_router
 api.add_router("/core/", core_router)
 api.add_router("/org/", org_router)
 api.add_router("/registry/", registry_router)
+api.add_router("/cases/", cases_router)
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -29,6 +31,8 @@ urlpatterns = [
     path("core/", include("tongxin.core.urls")),
     path("org/", include("tongxin.org.urls")),
     path("registry/", include("tongxin.registry.urls")),
+    path("cases/", include("tongxin.cases.urls")),
+    path("open311/v2/", include("tongxin.cases.open311")),
 ]
 if settings.DEBUG:
     urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -178,3 +178,25 @@ def test_notifications_reach_the_directors_of_the_community_only(world):
     report(world)
     assert not Notification.objects.filter(user=world.users["director_b"]).exists()
     assert RoleAssignment.objects.filter(user=world.users["director"]).exists()
+
+
+def test_a_step_on_a_stale_copy_keeps_what_the_clock_wrote(world):
+    gm, director = world.users["grid_member"], world.users["director"]
+    with time_machine.travel(at("2026-09-24 09:30"), tick=False):
+        case = report(world)
+        services.assign(director, case, gm)
+    stale = Case.objects.get(pk=case.pk)  # loaded before the escalation
+    services.tick(at("2026-09-24 18:30"))
+    with time_machine.travel(at("2026-09-24 18:40"), tick=False):
+        services.resolve(gm, stale, "已清运")
+    fresh = Case.objects.get(pk=case.pk)
+    assert fresh.level == Case.Level.COMMUNITY and fresh.status == S.RESOLVED and fresh.on_time is False
+
+
+def test_reopening_clears_the_rating_of_the_earlier_resolution(world):
+    director = world.users["director"]
+    case = report(world)
+    services.resolve(director, case, "已处理")
+    services.follow_up(director, case, 2, "不满意")
+    services.reopen(director, case, "居民不满意")
+    assert case.satisfaction is None and case.follow_ups.count() == 1

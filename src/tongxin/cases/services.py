@@ -92,6 +92,13 @@ def _require(user: Any, case: Case, action: str) -> None:
         raise PermissionDenied
 
 
+def _lock(case: Case) -> None:
+    """Lock the case's row and reload it, so that a step never overwrites what another request or the clock
+    wrote since the caller loaded it (e.g. an escalation)."""
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).first()
+    case.refresh_from_db()
+
+
 def _check_from(case: Case, step: str) -> None:
     if case.status not in ALLOWED_FROM[step]:
         raise ValidationError(
@@ -324,6 +331,7 @@ def accept(user: Any, case: Case, note: str = "") -> Case:
     """Accept a reported case (受理)."""
     _require(user, case, "assign")
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "accept")
         pre, old = audit.serialize(case), case.status
         case.status, case.accepted_at = S.ACCEPTED, timezone.now()
@@ -338,6 +346,7 @@ def assign(user: Any, case: Case, assignee: Any, note: str = "") -> Case:
     if not can_handle_in(assignee, case.community):
         raise ValidationError(_("“%(u)s”无权办理事件 %(n)s（不在其管辖范围）") % {"u": assignee, "n": case.number})
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "assign")
         pre, old = audit.serialize(case), case.status
         previous = case.assignee
@@ -378,6 +387,7 @@ def start(user: Any, case: Case, note: str = "") -> Case:
     if not _may_handle(user, case):
         raise PermissionDenied
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "start")
         pre, old = audit.serialize(case), case.status
         case.status = S.IN_PROGRESS
@@ -392,6 +402,7 @@ def progress(user: Any, case: Case, note: str, files: Sequence[UploadedFile] = (
     if not note and not files:
         raise ValidationError({"note": _("请填写办理进展或上传照片")})
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "progress")
         pre = audit.serialize(case)
         return _step(case, user, "progress", case.status, note, pre=pre, files=files)
@@ -407,6 +418,7 @@ def resolve(user: Any, case: Case, resolution: str, files: Sequence[UploadedFile
     if not resolution.strip():
         raise ValidationError({"resolution": _("请填写办理结果")})
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "resolve")
         pre, old = audit.serialize(case), case.status
         now = timezone.now()
@@ -426,6 +438,7 @@ def close(user: Any, case: Case, note: str = "") -> Case:
     """Close a resolved case after review (审核关闭)."""
     _require(user, case, "approve")
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "close")
         pre, old = audit.serialize(case), case.status
         case.status, case.closed_at = S.CLOSED, timezone.now()
@@ -440,6 +453,7 @@ def reject(user: Any, case: Case, reason: str) -> Case:
     if not reason.strip():
         raise ValidationError({"reason": _("请填写不予受理的理由")})
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "reject")
         pre, old = audit.serialize(case), case.status
         case.status, case.closed_at = S.REJECTED, timezone.now()
@@ -465,11 +479,15 @@ def merge(user: Any, case: Case, into: Case, note: str = "") -> Case:
     if into.community_id != case.community_id:
         raise ValidationError(_("只能合并同一社区的事件"))
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "merge")
         pre, old = audit.serialize(case), case.status
         case.status, case.merged_into, case.closed_at = S.MERGED, into, timezone.now()
         text = note or _("并入事件 %(n)s") % {"n": into.number}
         _step(case, user, "merge", old, text, pre=pre)
+        _lock(into)
+        if into.status not in Case.OPEN_STATUSES:
+            raise ValidationError(_("事件 %(n)s 已办结，不能并入") % {"n": into.number})
         into_pre = audit.serialize(into)
         into.persons.add(*case.persons.all())
         Attachment.objects.filter(case=case).update(case=into)
@@ -489,6 +507,7 @@ def suspend(user: Any, case: Case, reason: str) -> Case:
     if not reason.strip():
         raise ValidationError({"reason": _("请填写挂起理由")})
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "suspend")
         pre, old = audit.serialize(case), case.status
         case.suspended_status, case.status, case.suspended_at = old, S.SUSPENDED, timezone.now()
@@ -503,6 +522,7 @@ def resume(user: Any, case: Case, note: str = "") -> Case:
     if not _may_handle(user, case):
         raise PermissionDenied
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "resume")
         pre = audit.serialize(case)
         now = timezone.now()
@@ -530,12 +550,13 @@ def reopen(user: Any, case: Case, reason: str) -> Case:
     if not reason.strip():
         raise ValidationError({"reason": _("请填写重新办理的理由")})
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "reopen")
         pre, old = audit.serialize(case), case.status
         now = timezone.now()
         case.status = S.ASSIGNED if case.assignee_id else S.ACCEPTED
         case.due_at = due_for(case.category, case.community, now)
-        case.resolved_at = case.closed_at = case.on_time = case.work_minutes = None
+        case.resolved_at = case.closed_at = case.on_time = case.work_minutes = case.satisfaction = None
         case.level, case.escalated_at, case.reminded_at = Case.Level.GRID, None, None
         case.reopen_count += 1
         _step(case, user, "reopen", old, reason, pre=pre)
@@ -552,6 +573,7 @@ def follow_up(user: Any, case: Case, satisfaction: int, comments: str = "", meth
     if not 1 <= int(satisfaction) <= 5:
         raise ValidationError({"satisfaction": _("满意度应为 1–5，收到“%(v)s”") % {"v": satisfaction}})
     with transaction.atomic():
+        _lock(case)
         _check_from(case, "follow_up")
         pre = audit.serialize(case)
         row = FollowUp.objects.create(case=case, satisfaction=satisfaction, comments=comments, method=method, by=user)
@@ -579,6 +601,9 @@ def tick(now: datetime.datetime | None = None) -> dict[str, int]:
             cal = calendar_for(case.community)
             if cal.working_time_between(now, case.due_at) <= datetime.timedelta(hours=settings.CASE_REMIND_HOURS):
                 with transaction.atomic():
+                    _lock(case)
+                    if case.status not in running or case.reminded_at is not None:
+                        continue
                     pre = audit.serialize(case)
                     case.reminded_at = now
                     audit.save_step(case, "remind", pre=pre)
@@ -596,15 +621,18 @@ def tick(now: datetime.datetime | None = None) -> dict[str, int]:
                 if overdue < datetime.timedelta(hours=settings.CASE_STREET_ESCALATION_HOURS):
                     continue
                 level = Case.Level.STREET
-            escalate(case, level, now)
-            counts["escalated_street" if level == Case.Level.STREET else "escalated_community"] += 1
+            if escalate(case, level, now) is not None:
+                counts["escalated_street" if level == Case.Level.STREET else "escalated_community"] += 1
     return counts
 
 
-def escalate(case: Case, level: int, now: datetime.datetime | None = None) -> Case:
+def escalate(case: Case, level: int, now: datetime.datetime | None = None) -> Case | None:
     """Raise an overdue case to ``level`` (督办): flag it and notify the people who answer there."""
     now = now or timezone.now()
     with transaction.atomic():
+        _lock(case)
+        if case.status not in Case.OPEN_STATUSES or case.status == S.SUSPENDED or case.level >= level:
+            return None  # resolved or escalated by someone else meanwhile
         pre = audit.serialize(case)
         case.level, case.escalated_at = level, now
         label = Case.Level(level).label

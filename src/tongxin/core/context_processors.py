@@ -37,6 +37,13 @@ def navigation(request) -> dict:
                     "active": request.path.startswith(url),
                 }
             )
+            for label_, url_name, icon_, action in getattr(vs, "menu_extra", ()):
+                if scoping.has_perm(user, vs.model, action):
+                    extra = reverse(url_name)
+                    items.append({"label": label_, "url": extra, "icon": icon_, "active": request.path == extra})
         if items:
             groups.append({"key": key, "label": label, "icon": icon, "items": items})
-    return {"nav_groups": groups}
+    from tongxin.core.models import Notification
+
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return {"nav_groups": groups, "unread_notifications": unread}

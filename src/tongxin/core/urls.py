@@ -14,4 +14,6 @@ urlpatterns = [
     *UserViewSet.urls(),
     *pages.ImportJobViewSet.urls(),
     path("imports/<int:pk>/", ImportJobView.as_view(), name="importjob_detail"),
+    path("notifications/", pages.notifications, name="notifications"),
+    path("notifications/<int:pk>/", pages.notification_open, name="notification_open"),
 ]

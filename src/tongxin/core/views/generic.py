@@ -61,6 +61,8 @@ class ObjectViewSet:
     detail_template: ClassVar[str] = "core/object_detail.html"
     menu_group: ClassVar[str] = ""
     icon: ClassVar[str] = "bi-list"
+    #: further menu entries after the list: (label, URL name, icon, the permission action they need)
+    menu_extra: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
     actions: ClassVar[tuple[str, ...]] = ("add", "import", "export", "bulk_edit", "bulk_delete", "delete", "change")
 
     @classmethod

@@ -11,8 +11,9 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +25,7 @@ from tongxin.core import audit, scoping
 from tongxin.core.filters import BaseFilterSet
 from tongxin.core.forms import ScopedModelForm, style
 from tongxin.core.importer import ModelImporter
-from tongxin.core.models import AccessLog, ApiToken, Holiday, ImportJob, LoginFailure, ObjectChange
+from tongxin.core.models import AccessLog, ApiToken, Holiday, ImportJob, LoginFailure, Notification, ObjectChange
 from tongxin.core.tables import Column, Table
 from tongxin.core.views.generic import ObjectViewSet
 
@@ -102,6 +103,10 @@ def home(request: HttpRequest) -> HttpResponse:
                 "url": reverse("org:grid_list") + "?staffed=false",
             }
         )
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+    if unread:
+        attention.insert(0, {"text": _("%(n)s 条未读通知") % {"n": unread}, "url": reverse("core:notifications")})
+    attention += module_attention(request)
     today = timezone.localdate()
     from tongxin.core.calendar import is_workday
 
@@ -119,6 +124,51 @@ def home(request: HttpRequest) -> HttpResponse:
             "today_is_workday": is_workday(today),
         },
     )
+
+
+def module_attention(request: HttpRequest) -> list[dict[str, str]]:
+    """What each module wants the user to see on the home page (``<app>.home.attention(request)``)."""
+    import importlib
+
+    from django.apps import apps
+
+    items: list[dict[str, str]] = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("tongxin.") or config.name == "tongxin.core":
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.home")
+        except ModuleNotFoundError:
+            continue
+        items += module.attention(request)
+    return items
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's inbox: newest first, unread highlighted; POST marks everything read."""
+    mine = Notification.objects.filter(user=request.user)
+    if request.method == "POST":
+        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return HttpResponseRedirect(reverse("core:notifications"))
+    page = Paginator(mine, 50).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page": page})
+
+
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read and go to what it is about."""
+    note = Notification.objects.filter(user=request.user, pk=pk).first()
+    if note is None:
+        raise Http404
+    if note.read_at is None:
+        note.read_at = timezone.now()
+        note.save(update_fields=["read_at"])
+    target = note.url if note.url.startswith("/") else reverse("core:notifications")
+    return HttpResponseRedirect(target)
 
 
 # --- change log ---------------------------------------------------------------------------------

@@ -1,0 +1,450 @@
+"""Pages of the cases module: declarative viewsets, plus the case's workflow steps, the grid member's quick
+report and task list, the director's board, duplicate suggestions and the attachments (served after a
+scope check, never as public media)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from tongxin.cases import filters, forms, services, tables
+from tongxin.cases.models import Attachment, Case, CaseStep, Category, Dispute, FollowUp, MediationSession, Meeting
+from tongxin.core import scoping
+from tongxin.core.views.generic import ObjectViewSet, selected_pks
+from tongxin.org.models import Division
+
+S = Case.Status
+
+
+def available_steps(user: Any, case: Case) -> list[str]:
+    """The workflow steps this user may take on this case now (the buttons on its page)."""
+    can_assign = scoping.can(user, case, "assign")
+    can_change = can_assign or scoping.can(user, case, "change")
+    handles = can_assign or (can_change and case.assignee_id == user.pk)
+    wanted = {
+        "accept": can_assign,
+        "assign": can_assign,
+        "start": handles,
+        "progress": can_change,
+        "resolve": handles,
+        "suspend": handles,
+        "resume": handles,
+        "reject": can_assign,
+        "merge": can_assign,
+        "follow_up": can_change,
+    }
+    out = [step for step, ok in wanted.items() if ok and case.status in services.ALLOWED_FROM[step]]
+    if case.status in services.ALLOWED_FROM["close"] and scoping.can(user, case, "approve"):
+        out.append("close")
+    if case.status in services.ALLOWED_FROM["reopen"] and (
+        case.reporter_user_id == user.pk or scoping.can(user, case, "approve")
+    ):
+        out.append("reopen")
+    return out
+
+
+class CaseViewSet(ObjectViewSet):
+    """Grid events, resident requests and disputes (事件与诉求)."""
+
+    model = Case
+    table = tables.CaseTable
+    filterset = filters.CaseFilterSet
+    form = forms.CaseForm
+    select_related = ("community", "grid", "category", "assignee", "reporter_person", "reporter_user")
+    detail_template = "cases/case_detail.html"
+    detail_fields = (
+        "number",
+        "title",
+        "description",
+        "kind",
+        "category",
+        "priority",
+        "community",
+        "grid",
+        "address",
+        "reporter",
+        "source",
+        "reported_at",
+        "due_at",
+        "assignee",
+        "resolved_at",
+        "resolution",
+        "satisfaction",
+        "external_ref",
+    )
+    menu_group = "cases"
+    icon = "bi-megaphone"
+    menu_extra = (
+        (_lazy("上报事件"), "cases:report", "bi-camera", "add"),
+        (_lazy("我的任务"), "cases:mine", "bi-list-check", "view"),
+        (_lazy("事件工作台"), "cases:board", "bi-kanban", "assign"),
+        (_lazy("时效报表"), "cases:timeliness", "bi-speedometer2", "view"),
+    )
+    actions = ("add", "export", "change")  # cases are never deleted: rejected or merged instead
+
+    @classmethod
+    def detail_context(cls, request: HttpRequest, obj: Case) -> dict[str, Any]:
+        """Timeline (with the steps of cases merged into it), files, follow-ups, dispute, actions."""
+        steps = CaseStep.objects.filter(Q(case=obj) | Q(case__merged_into=obj)).select_related("case")
+        steps = steps.prefetch_related("files").order_by("time", "pk")
+        user = request.user
+        return {
+            "steps": steps,
+            "attachments": obj.attachments.all(),
+            "follow_ups": obj.follow_ups.select_related("by"),
+            "dispute": Dispute.objects.filter(case=obj).prefetch_related("sessions", "parties", "mediators").first(),
+            "merged": obj.merged_cases.all(),
+            "persons": obj.persons.all(),
+            "available": available_steps(user, obj),
+            "step_form": forms.StepForm(case=obj),
+            "step_labels": services.STEP_LABELS,
+            "overdue": obj.is_overdue(),
+            "gcj02": obj.gcj02,
+        }
+
+    @classmethod
+    def list_links(cls, request: HttpRequest) -> list[tuple[str, str, str]]:
+        links = []
+        if scoping.has_perm(request.user, Case, "add"):
+            links.append((_("上报事件"), reverse("cases:report"), "bi-camera"))
+        links.append((_("我的任务"), reverse("cases:mine"), "bi-list-check"))
+        if scoping.has_perm(request.user, Case, "assign"):
+            links.append((_("工作台"), reverse("cases:board"), "bi-kanban"))
+        links.append((_("时效报表"), reverse("cases:timeliness"), "bi-speedometer2"))
+        return links
+
+    @classmethod
+    def extra_urls(cls) -> list:
+        return [
+            path("cases/<int:pk>/step/<slug:step>/", step, name="case_step"),
+            path("report/", quick_report, name="report"),
+            path("mine/", mine, name="mine"),
+            path("board/", board, name="board"),
+            path("duplicates/", duplicates, name="duplicates"),
+            path("attachments/<int:pk>/", attachment, name="attachment"),
+            path("attachments/<int:pk>/thumb/", attachment, {"thumb": True}, name="attachment_thumb"),
+        ]
+
+
+class CategoryViewSet(ObjectViewSet):
+    """Case categories and their time limits; a community may override a default."""
+
+    model = Category
+    table = tables.CategoryTable
+    filterset = filters.CategoryFilterSet
+    form = forms.CategoryForm
+    select_related = ("community", "parent", "responsible_role")
+    menu_group = "cases"
+    icon = "bi-tags"
+    actions = ("add", "export", "change", "delete", "bulk_delete")
+
+
+class DisputeViewSet(ObjectViewSet):
+    """Disputes and their mediation (矛盾纠纷调解)."""
+
+    model = Dispute
+    table = tables.DisputeTable
+    filterset = filters.DisputeFilterSet
+    form = forms.DisputeForm
+    select_related = ("case", "community")
+    detail_template = "cases/dispute_detail.html"
+    menu_group = "cases"
+    icon = "bi-people"
+    actions = ("export", "change")  # made with its dispute case
+
+    @classmethod
+    def detail_context(cls, request: HttpRequest, obj: Dispute) -> dict[str, Any]:
+        return {"sessions": obj.sessions.all(), "parties": obj.parties.all(), "mediators": obj.mediators.all()}
+
+
+class MediationSessionViewSet(ObjectViewSet):
+    """Mediation sessions (调解记录)."""
+
+    model = MediationSession
+    table = tables.MediationSessionTable
+    filterset = filters.MediationSessionFilterSet
+    form = forms.MediationSessionForm
+    select_related = ("dispute__case", "community")
+    menu_group = "cases"
+    icon = "bi-chat-square-text"
+
+
+class MeetingViewSet(ObjectViewSet):
+    """Public-sentiment meetings (民情恳谈会) and the cases raised there."""
+
+    model = Meeting
+    table = tables.MeetingTable
+    filterset = filters.MeetingFilterSet
+    form = forms.MeetingForm
+    select_related = ("community",)
+    prefetch_related = ("cases",)
+    detail_template = "cases/meeting_detail.html"
+    menu_group = "cases"
+    icon = "bi-chat-heart"
+
+    @classmethod
+    def detail_context(cls, request: HttpRequest, obj: Meeting) -> dict[str, Any]:
+        raised = scoping.restrict(obj.cases.select_related("category", "assignee"), request.user, "view")
+        return {"raised": raised, "can_add_case": scoping.has_perm(request.user, Case, "add")}
+
+
+class FollowUpViewSet(ObjectViewSet):
+    """Follow-up calls and visits (回访) — recorded from the case page."""
+
+    model = FollowUp
+    table = tables.FollowUpTable
+    filterset = filters.FollowUpFilterSet
+    select_related = ("case", "by")
+    menu_group = "cases"
+    icon = "bi-telephone"
+    actions = ("export",)
+
+
+# -- the workflow ---------------------------------------------------------------------------------------------
+
+
+def _case(request: HttpRequest, pk: int, action: str = "view") -> Case:
+    if not scoping.has_perm(request.user, Case, action):
+        raise PermissionDenied
+    return scoping.get_scoped_object(CaseViewSet.queryset(), request.user, action, pk=pk)
+
+
+def _errors(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+@login_required
+@require_POST
+def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Take one workflow step on a case (the buttons of the case page and of the task list)."""
+    if step not in services.ALLOWED_FROM:
+        raise Http404
+    case = _case(request, pk)
+    form = forms.StepForm(request.POST, request.FILES, case=case)
+    user = request.user
+    back = request.POST.get("next") or case.get_absolute_url()
+    if not back.startswith("/"):
+        back = case.get_absolute_url()
+    if not form.is_valid():
+        errs = "；".join(f"{form.fields[f].label}：{'、'.join(e)}" for f, e in form.errors.items() if f in form.fields)
+        messages.error(request, _("操作失败：%(e)s") % {"e": errs})
+        return HttpResponseRedirect(back)
+    d = form.cleaned_data
+    note, files = d.get("note") or "", d.get("photos") or []
+    try:
+        if step == "accept":
+            services.accept(user, case, note)
+        elif step == "assign":
+            if d.get("assignee") is None:
+                raise ValidationError(_("请选择承办人"))
+            services.assign(user, case, d["assignee"], note)
+        elif step == "start":
+            services.start(user, case, note)
+        elif step == "progress":
+            services.progress(user, case, note, files)
+        elif step == "resolve":
+            services.resolve(user, case, note, files)
+        elif step == "close":
+            services.close(user, case, note)
+        elif step == "reject":
+            services.reject(user, case, note)
+        elif step == "merge":
+            number = (d.get("into") or "").strip()
+            into = scoping.restrict(Case.objects.all(), user, "change").filter(number=number).first()
+            if into is None:
+                raise ValidationError(_("未找到编号为“%(n)s”的事件（或无权办理）") % {"n": number})
+            services.merge(user, case, into, note)
+        elif step == "suspend":
+            services.suspend(user, case, note)
+        elif step == "resume":
+            services.resume(user, case, note)
+        elif step == "reopen":
+            services.reopen(user, case, note)
+        elif step == "follow_up":
+            if not d.get("satisfaction"):
+                raise ValidationError(_("请选择满意度"))
+            services.follow_up(user, case, d["satisfaction"], note, d.get("method") or "phone")
+    except ValidationError as exc:
+        messages.error(request, _("%(step)s失败：%(e)s") % {"step": services.STEP_LABELS[step], "e": _errors(exc)})
+    except PermissionDenied:
+        messages.error(
+            request, _("您无权对事件 %(n)s 进行“%(step)s”") % {"n": case.number, "step": services.STEP_LABELS[step]}
+        )
+    else:
+        messages.success(request, _("事件 %(n)s：已%(step)s") % {"n": case.number, "step": services.STEP_LABELS[step]})
+    return HttpResponseRedirect(back)
+
+
+@login_required
+def quick_report(request: HttpRequest) -> HttpResponse:
+    """The grid member's report on a phone: category → photo and description → place and send (three screens,
+    one upload at the end); duplicates nearby are suggested before sending."""
+    if not scoping.has_perm(request.user, Case, "add"):
+        raise PermissionDenied
+    form = forms.QuickReportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        category: Category = d["category"]
+        try:
+            case = services.report(
+                request.user,
+                files=d["photos"],
+                community=d["community"],
+                grid=d.get("grid") or services.grid_for(d["community"], d.get("latitude"), d.get("longitude")),
+                category=category,
+                kind=category.kind,
+                source=Case.Source.PATROL,
+                description=d["description"],
+                address=d.get("address") or "",
+                latitude=d.get("latitude"),
+                longitude=d.get("longitude"),
+                involves_ethnic=d.get("involves_ethnic") or False,
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            due = timezone.localtime(case.due_at).strftime("%m-%d %H:%M")
+            messages.success(request, _("已上报事件 %(n)s，办结时限 %(d)s") % {"n": case.number, "d": due})
+            return HttpResponseRedirect(case.get_absolute_url())
+    tops = Category.objects.filter(active=True, parent__isnull=True, community__isnull=True).prefetch_related(
+        Prefetch("children", queryset=Category.objects.filter(active=True), to_attr="active_children")
+    )
+    return render(request, "cases/report.html", {"form": form, "tops": tops})
+
+
+@login_required
+def duplicates(request: HttpRequest) -> HttpResponse:
+    """Open cases of the same category within 50 m or at the same address in the last 7 days (an HTMX panel)."""
+    if not scoping.has_perm(request.user, Case, "view"):
+        raise PermissionDenied
+    g = request.GET
+    community = scoping.allowed_divisions(request.user, Case, "add").filter(pk=g.get("community") or 0).first()
+    category = Category.objects.filter(pk=g.get("category") or 0).first()
+    found: list = []
+    if community is not None:
+        try:
+            lat = float(g["latitude"]) if g.get("latitude") else None
+            lng = float(g["longitude"]) if g.get("longitude") else None
+        except ValueError:
+            lat = lng = None
+        found = services.duplicates(
+            community, category, latitude=lat, longitude=lng, address=g.get("address", ""), user=request.user
+        )
+    return render(request, "cases/_duplicates.html", {"found": found})
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """My tasks: the open cases I hold, soonest due first, and what I reported lately."""
+    if not scoping.has_perm(request.user, Case, "view"):
+        raise PermissionDenied
+    qs = scoping.restrict(CaseViewSet.queryset(), request.user, "view")
+    tasks = qs.filter(assignee=request.user, status__in=Case.OPEN_STATUSES).order_by("due_at")
+    reported = qs.filter(reporter_user=request.user).order_by("-reported_at")[:20]
+    return render(
+        request,
+        "cases/mine.html",
+        {"tasks": tasks, "reported": reported, "now": timezone.now(), "step_labels": services.STEP_LABELS},
+    )
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """The director's board: new, due today, overdue and escalated cases, open cases by grid and by assignee,
+    and bulk assignment of the ticked cases."""
+    user = request.user
+    if not scoping.has_perm(user, Case, "assign"):
+        raise PermissionDenied
+    communities = scoping.allowed_divisions(user, Case, "assign", levels=(Division.Level.COMMUNITY,)).order_by("code")
+    chosen = communities.filter(pk=request.GET.get("community") or 0).first()
+    qs = scoping.restrict(CaseViewSet.queryset(), user, "assign")
+    if chosen is not None:
+        qs = qs.filter(community=chosen)
+    assign_form = forms.BulkAssignForm(request.POST or None, communities=[chosen] if chosen else list(communities[:20]))
+    if request.method == "POST":
+        pks = selected_pks(request)
+        if not pks:
+            messages.error(request, _("请先勾选要分派的事件"))
+        elif assign_form.is_valid():
+            picked = qs.filter(pk__in=pks, status__in=services.ALLOWED_FROM["assign"])
+            done, errors = services.bulk_assign(
+                user, picked, assign_form.cleaned_data["assignee"], assign_form.cleaned_data["note"]
+            )
+            if done:
+                messages.success(request, _("已分派 %(n)s 件事件") % {"n": done})
+            for err in errors:
+                messages.error(request, err)
+            return HttpResponseRedirect(request.get_full_path())
+    now = timezone.now()
+    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+    running = qs.filter(status__in=[s for s in Case.OPEN_STATUSES if s != S.SUSPENDED])
+    sections = [
+        ("new", _("待分派"), qs.filter(status__in=(S.REPORTED, S.ACCEPTED), assignee__isnull=True).order_by("due_at")),
+        ("today", _("今日到期"), running.filter(due_at__gte=now, due_at__lte=end_of_day).order_by("due_at")),
+        ("overdue", _("已超期"), running.filter(due_at__lt=now).order_by("due_at")),
+    ]
+    sections = [(key, label, list(rows[:100]), rows.count()) for key, label, rows in sections]
+    open_qs = qs.filter(status__in=Case.OPEN_STATUSES)
+    overdue_q = Q(due_at__lt=now) & ~Q(status=S.SUSPENDED)
+    by_grid = (
+        open_qs.values("grid__name", "community__name")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_q))
+        .order_by("-overdue", "-open")
+    )
+    by_assignee = (
+        open_qs.values("assignee__name", "assignee__username")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_q))
+        .order_by("-overdue", "-open")
+    )
+    escalated = open_qs.filter(level__gte=Case.Level.COMMUNITY).count()
+    return render(
+        request,
+        "cases/board.html",
+        {
+            "sections": sections,
+            "by_grid": by_grid,
+            "by_assignee": by_assignee,
+            "escalated": escalated,
+            "communities": communities,
+            "chosen": chosen,
+            "assign_form": assign_form,
+            "now": now,
+        },
+    )
+
+
+@login_required
+def attachment(request: HttpRequest, pk: int, thumb: bool = False) -> HttpResponse:
+    """A case's photo or file, for whoever may view the case (never a public media URL)."""
+    if not scoping.has_perm(request.user, Case, "view"):
+        raise PermissionDenied
+    att = scoping.get_scoped_object(Attachment.objects.select_related("case"), request.user, "view", pk=pk)
+    f = att.thumbnail if thumb and att.thumbnail else att.file
+    try:
+        handle = f.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg" if thumb and att.thumbnail else att.content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def due_label(case: Case, now: datetime.datetime | None = None) -> str:
+    """剩余 3 小时 / 已超期 2 天 …: the due time as a grid member reads it on the task list."""
+    now = now or timezone.now()
+    delta = case.due_at - now
+    hours = abs(delta.total_seconds()) / 3600
+    amount = _("%(n)s 天") % {"n": int(hours // 24)} if hours >= 24 else _("%(n)s 小时") % {"n": max(1, int(hours))}
+    return (_("剩余 %(t)s") if delta.total_seconds() >= 0 else _("已超期 %(t)s")) % {"t": amount}
