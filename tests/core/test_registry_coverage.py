@@ -14,6 +14,7 @@ def _subclasses(cls):
 
 def test_every_registered_model_has_a_model_test_case():
     # Import the test modules so that their classes exist even when this file runs alone.
+    import tests.cases.test_models_pages
     import tests.core.test_core_models_pages
     import tests.core.test_users
     import tests.org.test_models_pages_api

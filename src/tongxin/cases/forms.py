@@ -3,6 +3,7 @@ mediation sessions, meetings, and the small forms of the workflow steps."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -102,6 +103,15 @@ class CaseForm(ScopedModelForm):
                 self.fields[name].disabled = True
             del self.fields["photos"]
 
+    def clean_reported_at(self) -> Any:
+        """Earlier times are allowed (cases copied from paper logs), later ones are not."""
+        value = self.cleaned_data.get("reported_at")
+        if value is not None and not self.instance.pk and value > timezone.now() + datetime.timedelta(minutes=5):
+            raise forms.ValidationError(
+                _("上报时间“%(v)s”晚于现在") % {"v": timezone.localtime(value).strftime("%Y-%m-%d %H:%M")}
+            )
+        return value
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         community, category = data.get("community"), data.get("category")
@@ -127,12 +137,11 @@ class CaseForm(ScopedModelForm):
         data = {k: v for k, v in self.cleaned_data.items() if k in self._meta.fields and k != "persons"}
         data = {k: v for k, v in data.items() if v not in (None, "") or k in ("title",)}
         data.setdefault("reported_at", timezone.now())
-        self.instance = services.report(
-            self.user,
-            files=self.cleaned_data.get("photos") or [],
-            persons=self.cleaned_data.get("persons") or [],
-            **data,
-        )
+        files, persons = self.cleaned_data.get("photos") or [], self.cleaned_data.get("persons") or []
+        case = services.report(self.user, files=files, persons=persons, **data)
+        # the generic views hold on to form.instance (the scope check after saving): fill it in place
+        self.instance.__dict__.update({k: v for k, v in case.__dict__.items() if k != "_state"})
+        self.instance._state.adding, self.instance._state.db = False, case._state.db
         return self.instance
 
 

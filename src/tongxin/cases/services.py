@@ -570,6 +570,8 @@ def reopen(user: Any, case: Case, reason: str) -> Case:
 def follow_up(user: Any, case: Case, satisfaction: int, comments: str = "", method: str = "phone") -> FollowUp:
     """Record a follow-up call or visit (回访) with the reporter's satisfaction (1–5)."""
     _require(user, case, "change")
+    if method not in FollowUp.Method.values:
+        raise ValidationError({"method": _("回访方式“%(v)s”无效") % {"v": method}})
     if not 1 <= int(satisfaction) <= 5:
         raise ValidationError({"satisfaction": _("满意度应为 1–5，收到“%(v)s”") % {"v": satisfaction}})
     with transaction.atomic():

@@ -106,10 +106,9 @@ class ObjectViewSet:
             path(f"{name}s/<int:pk>/history/", ObjectHistoryView.as_view(viewset=cls), name=f"{name}_history"),
         ]
         if cls.form is not None:
-            patterns += [
-                path(f"{name}s/add/", ObjectEditView.as_view(viewset=cls), name=f"{name}_add"),
-                path(f"{name}s/<int:pk>/edit/", ObjectEditView.as_view(viewset=cls), name=f"{name}_edit"),
-            ]
+            if "add" in cls.actions:  # some rows are only made by another's workflow (a dispute with its case)
+                patterns.append(path(f"{name}s/add/", ObjectEditView.as_view(viewset=cls), name=f"{name}_add"))
+            patterns.append(path(f"{name}s/<int:pk>/edit/", ObjectEditView.as_view(viewset=cls), name=f"{name}_edit"))
         if "delete" in cls.actions:
             patterns.append(
                 path(f"{name}s/<int:pk>/delete/", ObjectDeleteView.as_view(viewset=cls), name=f"{name}_delete")
