@@ -213,3 +213,19 @@ def test_home_shows_my_open_and_overdue_cases(client, world):
         assert "其中 1 件已超期" in client.get(reverse("home")).content.decode()
         client.force_login(world.users["director"])
         assert "辖区 1 件事件已超期" in client.get(reverse("home")).content.decode()
+
+
+def test_api_clients_fetch_attachments_with_their_token(client, world):
+    case = report(world, files=[_upload()])
+    att = case.attachments.get()
+    url = reverse("cases:attachment", args=[att.pk])
+    assert client.get(url).status_code == 302  # to the login page
+    assert client.get(url, {"api_key": "tx_wrong"}).status_code == 302
+    assert client.get(url, {"api_key": world.tokens["director"]}).status_code == 200
+    headers = {"Authorization": f"Bearer {world.tokens['director_b']}"}
+    assert client.get(url, headers=headers).status_code == 404
+
+
+def test_a_blank_description_line_does_not_break_the_title(world):
+    case = report(world, description="\n  \n")
+    assert case.title == "环境卫生"

@@ -207,7 +207,8 @@ def report(user: Any, *, files: Sequence[UploadedFile] = (), persons: Iterable[A
     fields.setdefault("priority", category.priority)
     fields.setdefault("kind", category.kind)
     if not fields.get("title"):
-        fields["title"] = (fields.get("description") or str(category)).strip().splitlines()[0][:40] or str(category)
+        lines = (fields.get("description") or "").strip().splitlines()
+        fields["title"] = (lines[0].strip()[:40] if lines else "") or str(category)
     if fields.get("reporter_user") is None and getattr(user, "is_authenticated", False):
         fields["reporter_user"] = user
     for attempt in range(5):

@@ -425,9 +425,21 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 def attachment(request: HttpRequest, pk: int, thumb: bool = False) -> HttpResponse:
-    """A case's photo or file, for whoever may view the case (never a public media URL)."""
+    """A case's photo or file, for whoever may view the case (never a public media URL). Besides a logged-in
+    browser, an API client may fetch it with its token (``Authorization: Bearer`` or ``?api_key=``, as the
+    Open311 ``media_url`` is given out)."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        from tongxin.core.models import ApiToken
+
+        header = request.headers.get("Authorization", "")
+        key = header[7:].strip() if header.startswith("Bearer ") else request.GET.get("api_key", "")
+        user = ApiToken.authenticate(key) if key else None
+        if user is None:
+            return redirect_to_login(request.get_full_path())
+        request.user = user
     if not scoping.has_perm(request.user, Case, "view"):
         raise PermissionDenied
     att = scoping.get_scoped_object(Attachment.objects.select_related("case"), request.user, "view", pk=pk)
