@@ -16,6 +16,9 @@ def _fast_settings(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LANGUAGE_CODE = "zh-hans"
+    from tongxin.core import calendar
+
+    calendar.invalidate()  # each test's rolled-back holiday rows must not linger in the process's calendars
     yield
 
 

@@ -20,3 +20,9 @@ class CoreConfig(AppConfig):
         signals.pre_delete.connect(audit.on_pre_delete, dispatch_uid="tongxin_audit_pre_delete")
         signals.post_delete.connect(audit.on_post_delete, dispatch_uid="tongxin_audit_post_delete")
         signals.m2m_changed.connect(audit.on_m2m_changed, dispatch_uid="tongxin_audit_m2m")
+        from tongxin.core import calendar
+        from tongxin.core.models import Holiday
+
+        # this process forgets its calendars at once; other processes notice within calendar.VERSION_TTL seconds
+        signals.post_save.connect(calendar.invalidate, sender=Holiday, dispatch_uid="tongxin_calendar_save")
+        signals.post_delete.connect(calendar.invalidate, sender=Holiday, dispatch_uid="tongxin_calendar_delete")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -85,17 +86,31 @@ def load_holidays(path: str | Path = NATIONAL_CSV, division: Any = None, model: 
     return {"rows": len(rows), "created": created, "updated": updated}
 
 
+#: how long a process trusts the holiday table's fingerprint before asking the database again (seconds)
+VERSION_TTL = 5.0
+_version: tuple[float, tuple] | None = None
+
+
 def invalidate(*args: Any, **kwargs: Any) -> None:
     """Forget this process's cached calendars (other processes notice the table's new version)."""
+    global _version
     _calendars.clear()
+    _version = None
 
 
 def _table_version() -> tuple:
-    """A cheap fingerprint of the holiday table: any insert, update or delete changes it, in every process."""
+    """A cheap fingerprint of the holiday table: any insert, update or delete changes it, in every process.
+    Asked at most every ``VERSION_TTL`` seconds, so that computing many deadlines costs no query each."""
+    global _version
     from tongxin.core.models import Holiday
 
+    now = time.monotonic()
+    if _version is not None and now - _version[0] < VERSION_TTL:
+        return _version[1]
     agg = Holiday.objects.aggregate(n=Count("id"), last=Max("last_updated"), top=Max("id"))
-    return (agg["n"], agg["last"], agg["top"])
+    version = (agg["n"], agg["last"], agg["top"])
+    _version = (now, version)
+    return version
 
 
 def calendar_for(division: Any = None) -> WorkCalendar:
