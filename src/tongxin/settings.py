@@ -207,7 +207,8 @@ OFFICE_HOURS = env("TONGXIN_OFFICE_HOURS", "09:00-12:00,14:30-18:00")
 # Cases: roles that see confidential cases (besides the case's reporter and assignee); notification channels
 # beyond the in-app inbox (dotted paths of tongxin.core.notify backends, e.g. tongxin.core.notify.EmailBackend);
 # the reminder before a case is due, and the escalation to the street after it is overdue, in working hours;
-CONFIDENTIAL_ROLES = [r.strip() for r in env("TONGXIN_CONFIDENTIAL_ROLES", "administrator,director").split(",") if r]
+_confidential = env("TONGXIN_CONFIDENTIAL_ROLES", "administrator,director,official")
+CONFIDENTIAL_ROLES = [r.strip() for r in _confidential.split(",") if r.strip()]
 NOTIFY_BACKENDS = [b.strip() for b in env("TONGXIN_NOTIFY_BACKENDS").split(",") if b.strip()]
 CASE_REMIND_HOURS = float(env("TONGXIN_CASE_REMIND_HOURS", "2"))
 CASE_STREET_ESCALATION_HOURS = float(env("TONGXIN_CASE_STREET_ESCALATION_HOURS", "6.5"))

@@ -1,4 +1,4 @@
-"""The default case categories (``data/categories.json``), loaded by a data migration and by ``tongxin demo``."""
+"""The default case categories (``data/categories.json``), loaded by a data migration (only missing codes)."""
 
 from __future__ import annotations
 

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.cases import services
 from tongxin.cases.models import Case, Category, Dispute, FollowUp, MediationSession, Meeting
-from tongxin.core import scoping
+from tongxin.core import normalize, scoping
 from tongxin.core.forms import ScopedModelForm, style
+from tongxin.core.privacy import mask
 from tongxin.org.models import Division
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -102,6 +103,23 @@ class CaseForm(ScopedModelForm):
             for name in ("community", "reported_at", "source", "kind"):
                 self.fields[name].disabled = True
             del self.fields["photos"]
+        # the reporter's phone is personal data: never sent back to the browser in clear
+        self.stored_phone = self.instance.reporter_phone if self.instance.pk else ""
+        if self.stored_phone:
+            self.initial["reporter_phone"] = ""
+            self.fields["reporter_phone"].widget.attrs["placeholder"] = (
+                mask(self.stored_phone) + "  " + str(_("（留空表示不修改）"))
+            )
+
+    def clean_reporter_phone(self) -> str:
+        """A normalised phone (kept as stored when left blank on an existing case)."""
+        text = (self.cleaned_data.get("reporter_phone") or "").strip()
+        if not text:
+            return self.stored_phone
+        value, ok = normalize.phone(text)
+        if not ok:
+            raise forms.ValidationError(_("无法识别的电话号码“%(v)s”（手机 11 位，座机请带区号）") % {"v": text})
+        return value
 
     def clean_reported_at(self) -> Any:
         """Earlier times are allowed (cases copied from paper logs), later ones are not."""

@@ -111,8 +111,8 @@ class Category(TongxinModel):
     @classmethod
     def scope_filter(cls, grant: Any, action: str) -> models.Q:
         """Defaults are visible to everyone (changed only deployment-wide); a community's own rows by scope."""
-        if grant.grid_id is not None:
-            own = models.Q(community__grids__pk=grant.grid_id)
+        if grant.grid_id is not None:  # grid members use categories; their community's director sets them
+            own = models.Q(community__grids__pk=grant.grid_id) if action == "view" else models.Q(pk__in=[])
         else:
             own = models.Q(community__path__startswith=grant.division_path)
         return own | models.Q(community__isnull=True) if action == "view" else own
@@ -321,19 +321,7 @@ class Case(TongxinModel):
         """The grant's division subtree, or its grid plus the cases the grid member reported (to view) or holds
         (to view and work on); confidential cases only for the roles in ``TONGXIN_CONFIDENTIAL_ROLES`` and for
         the case's own reporter and assignee."""
-        holds = models.Q(assignee_id=grant.user_id)
-        mine = holds | models.Q(reporter_user_id=grant.user_id)
-        if grant.grid_id is not None:
-            area = models.Q(grid_id=grant.grid_id)
-            if action == "view":
-                area |= mine
-            elif action == "change":
-                area |= holds
-        else:
-            area = models.Q(community__path__startswith=grant.division_path)
-        if grant.role in settings.CONFIDENTIAL_ROLES:
-            return area
-        return area & (models.Q(confidential=False) | mine)
+        return case_scope(grant, action)
 
     @property
     def is_open(self) -> bool:
@@ -361,6 +349,28 @@ class Case(TongxinModel):
         if self.reporter_name:
             return self.reporter_name
         return self.reporter_user.display_name if self.reporter_user_id else ""
+
+
+def case_scope(grant: Any, action: str, prefix: str = "") -> models.Q:
+    """The cases one grant covers (see :meth:`Case.scope_filter`), as a Q over ``prefix`` + the case's fields, so
+    that a case's photos, steps, follow-ups and mediation records are scoped exactly like the case itself."""
+
+    def q(**lookups: Any) -> models.Q:
+        return models.Q(**{f"{prefix}{k}": v for k, v in lookups.items()})
+
+    holds = q(assignee_id=grant.user_id)
+    mine = holds | q(reporter_user_id=grant.user_id)
+    if grant.grid_id is not None:
+        area = q(grid_id=grant.grid_id)
+        if action == "view":
+            area |= mine
+        elif action == "change":
+            area |= holds
+    else:
+        area = q(community__path__startswith=grant.division_path)
+    if grant.role in settings.CONFIDENTIAL_ROLES:
+        return area
+    return area & (q(confidential=False) | mine)
 
 
 class CaseStep(models.Model):
@@ -399,6 +409,11 @@ class CaseStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.step} {self.time:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """Scoped exactly like its case (confidential cases included)."""
+        return case_scope(grant, action, "case__")
 
     @property
     def step_label(self) -> str:
@@ -449,6 +464,11 @@ class Attachment(TongxinModel):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """Scoped exactly like its case (confidential cases included)."""
+        return case_scope(grant, action, "case__")
+
 
 class FollowUp(TongxinModel):
     """A follow-up call or visit after a case is resolved (回访): the reporter's satisfaction and comments."""
@@ -484,6 +504,11 @@ class FollowUp(TongxinModel):
 
     def __str__(self) -> str:
         return f"{self.case} · {self.satisfaction}"
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """Scoped exactly like its case (confidential cases included)."""
+        return case_scope(grant, action, "case__")
 
 
 class Dispute(TongxinModel):
@@ -527,6 +552,11 @@ class Dispute(TongxinModel):
     def __str__(self) -> str:
         return str(self.case)
 
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """Scoped exactly like its case (confidential cases included)."""
+        return case_scope(grant, action, "case__")
+
     def clean(self) -> None:
         if self.result in (self.Result.COURT, self.Result.OTHER) and not self.transferred_to:
             raise ValidationError({"transferred_to": _("移交时请填写移交单位")})
@@ -565,6 +595,11 @@ class MediationSession(TongxinModel):
 
     def __str__(self) -> str:
         return f"{self.dispute} · {self.time:%Y-%m-%d}"
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """Scoped exactly like its case (confidential cases included)."""
+        return case_scope(grant, action, "dispute__case__")
 
     def clean(self) -> None:
         if self.dispute_id and self.community_id and self.dispute.community_id != self.community_id:

@@ -275,11 +275,26 @@ def check_upload(f: UploadedFile) -> str:
     f.seek(0)
     kind = sniff(f.read(16))
     f.seek(0)
+    if kind == "application/vnd.openxmlformats-officedocument.wordprocessingml.document" and not _is_docx(f):
+        kind = ""
     if kind not in ALLOWED_TYPES:
         raise ValidationError(
             _("文件“%(f)s”的类型不支持：只能上传 JPG、PNG、WEBP、HEIC 照片或 PDF、Word 文件") % {"f": f.name}
         )
     return kind
+
+
+def _is_docx(f: UploadedFile) -> bool:
+    """A ZIP file is a Word document only if it holds word/document.xml."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(f) as z:
+            return "word/document.xml" in z.namelist()
+    except zipfile.BadZipFile:
+        return False
+    finally:
+        f.seek(0)
 
 
 def add_attachment(case: Case, f: UploadedFile, user: Any, step: CaseStep | None = None) -> Attachment:

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -31,8 +31,8 @@ S = Case.Status
 def available_steps(user: Any, case: Case) -> list[str]:
     """The workflow steps this user may take on this case now (the buttons on its page)."""
     can_assign = scoping.can(user, case, "assign")
-    can_change = can_assign or scoping.can(user, case, "change")
-    handles = can_assign or (can_change and case.assignee_id == user.pk)
+    can_change = scoping.can(user, case, "change")
+    handles = can_change and (can_assign or case.assignee_id == user.pk)  # what services._may_handle allows
     wanted = {
         "accept": can_assign,
         "assign": can_assign,
@@ -42,7 +42,7 @@ def available_steps(user: Any, case: Case) -> list[str]:
         "suspend": handles,
         "resume": handles,
         "reject": can_assign,
-        "merge": can_assign,
+        "merge": can_assign and can_change,
         "follow_up": can_change,
     }
     out = [step for step, ok in wanted.items() if ok and case.status in services.ALLOWED_FROM[step]]
@@ -314,14 +314,30 @@ def quick_report(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
+        except PermissionDenied:
+            form.add_error(None, _("您无权在%(c)s上报事件（网格不在您的管辖范围）") % {"c": d["community"]})
         else:
             due = timezone.localtime(case.due_at).strftime("%m-%d %H:%M")
             messages.success(request, _("已上报事件 %(n)s，办结时限 %(d)s") % {"n": case.number, "d": due})
             return HttpResponseRedirect(case.get_absolute_url())
-    tops = Category.objects.filter(active=True, parent__isnull=True, community__isnull=True).prefetch_related(
-        Prefetch("children", queryset=Category.objects.filter(active=True), to_attr="active_children")
-    )
-    return render(request, "cases/report.html", {"form": form, "tops": tops})
+    return render(request, "cases/report.html", {"form": form, "tops": category_tree(form.fields["community"].initial)})
+
+
+def category_tree(community: Division | None) -> list[Category]:
+    """The categories in force in the community (its overrides replacing the defaults), as top-level rows with
+    ``active_children``, for the phone report's first screen."""
+    rows = list(services.categories_for(community).select_related("parent"))
+    by_code = {c.code: c for c in rows}
+    tops = []
+    for c in rows:
+        c.active_children = []
+    for c in rows:
+        parent = by_code.get(c.parent.code) if c.parent_id else None
+        if parent is None:
+            tops.append(c)
+        else:
+            parent.active_children.append(c)
+    return tops
 
 
 @login_required

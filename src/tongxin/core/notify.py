@@ -38,7 +38,14 @@ class LogSmsBackend:
 
 
 def _backends() -> list[Any]:
-    return [import_string(path)() for path in settings.NOTIFY_BACKENDS]
+    """The configured channels; a path that does not import is logged and skipped."""
+    out = []
+    for path in settings.NOTIFY_BACKENDS:
+        try:
+            out.append(import_string(path)())
+        except Exception:
+            log.exception("notification backend %s cannot be loaded (TONGXIN_NOTIFY_BACKENDS)", path)
+    return out
 
 
 def notify(
