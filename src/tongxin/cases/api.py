@@ -365,43 +365,6 @@ def _fresh(case: Case) -> Case:
     return CaseApiViewSet.queryset().get(pk=case.pk)
 
 
-def _run_step(user: Any, case: Case, step: str, d: dict[str, Any]) -> None:
-    """Take ``step`` through its service function (the same mapping as the page's step buttons)."""
-    note = d.get("note") or ""
-    if step == "accept":
-        services.accept(user, case, note)
-    elif step == "assign":
-        if d.get("assignee") is None:
-            raise ValidationError({"assignee": [_("请选择承办人")]})
-        services.assign(user, case, d["assignee"], note)
-    elif step == "start":
-        services.start(user, case, note)
-    elif step == "progress":
-        services.progress(user, case, note)
-    elif step == "resolve":
-        services.resolve(user, case, note)
-    elif step == "close":
-        services.close(user, case, note)
-    elif step == "reject":
-        services.reject(user, case, note)
-    elif step == "merge":
-        number = (d.get("into") or "").strip()
-        into = scoping.restrict(Case.objects.all(), user, "change").filter(number=number).first()
-        if into is None:
-            raise ValidationError({"into": [_("未找到编号为“%(n)s”的事件（或无权办理）") % {"n": number}]})
-        services.merge(user, case, into, note)
-    elif step == "suspend":
-        services.suspend(user, case, note)
-    elif step == "resume":
-        services.resume(user, case, note)
-    elif step == "reopen":
-        services.reopen(user, case, note)
-    elif step == "follow_up":
-        if not d.get("satisfaction"):
-            raise ValidationError({"satisfaction": [_("请选择满意度")]})
-        services.follow_up(user, case, d["satisfaction"], note, d.get("method") or FollowUp.Method.PHONE)
-
-
 # -- fixed paths (declared before the ``{pk}`` ones) ------------------------------------------------------------
 
 
@@ -592,7 +555,17 @@ def _step_endpoint(step: str) -> None:
             errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
             return Status(422, {"detail": _("数据校验失败"), "errors": errors})
         try:
-            _run_step(request.user, case, step, form.cleaned_data)
+            d = form.cleaned_data
+            services.take_step(
+                request.user,
+                case,
+                step,
+                note=d.get("note") or "",
+                assignee=d.get("assignee"),
+                into=d.get("into") or "",
+                satisfaction=d.get("satisfaction"),
+                method=d.get("method") or "",
+            )
         except ValidationError as exc:
             return _invalid(exc)
         return _fresh(case)

@@ -601,6 +601,56 @@ def follow_up(user: Any, case: Case, satisfaction: int, comments: str = "", meth
     return row
 
 
+def take_step(
+    user: Any,
+    case: Case,
+    step: str,
+    *,
+    note: str = "",
+    assignee: Any = None,
+    into: str = "",
+    satisfaction: int | None = None,
+    method: str = "",
+    files: Sequence[UploadedFile] = (),
+) -> None:
+    """Take the named step with the fields a form or an API body gave (the case page's buttons, the API's
+    ``POST /cases/{pk}/{step}/``): the one mapping from a step's name to its service function."""
+    if step == "accept":
+        accept(user, case, note)
+    elif step == "assign":
+        if assignee is None:
+            raise ValidationError({"assignee": [_("请选择承办人")]})
+        assign(user, case, assignee, note)
+    elif step == "start":
+        start(user, case, note)
+    elif step == "progress":
+        progress(user, case, note, files)
+    elif step == "resolve":
+        resolve(user, case, note, files)
+    elif step == "close":
+        close(user, case, note)
+    elif step == "reject":
+        reject(user, case, note)
+    elif step == "merge":
+        number = (into or "").strip()
+        target = scoping.restrict(Case.objects.all(), user, "change").filter(number=number).first()
+        if target is None:
+            raise ValidationError({"into": [_("未找到编号为“%(n)s”的事件（或无权办理）") % {"n": number}]})
+        merge(user, case, target, note)
+    elif step == "suspend":
+        suspend(user, case, note)
+    elif step == "resume":
+        resume(user, case, note)
+    elif step == "reopen":
+        reopen(user, case, note)
+    elif step == "follow_up":
+        if not satisfaction:
+            raise ValidationError({"satisfaction": [_("请选择满意度")]})
+        follow_up(user, case, satisfaction, note, method or FollowUp.Method.PHONE)
+    else:
+        raise ValidationError(_("未知的办理步骤“%(s)s”") % {"s": step})
+
+
 # -- the clock: reminders and escalation ----------------------------------------------------------------------
 
 

@@ -244,38 +244,17 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     d = form.cleaned_data
     note, files = d.get("note") or "", d.get("photos") or []
     try:
-        if step == "accept":
-            services.accept(user, case, note)
-        elif step == "assign":
-            if d.get("assignee") is None:
-                raise ValidationError(_("请选择承办人"))
-            services.assign(user, case, d["assignee"], note)
-        elif step == "start":
-            services.start(user, case, note)
-        elif step == "progress":
-            services.progress(user, case, note, files)
-        elif step == "resolve":
-            services.resolve(user, case, note, files)
-        elif step == "close":
-            services.close(user, case, note)
-        elif step == "reject":
-            services.reject(user, case, note)
-        elif step == "merge":
-            number = (d.get("into") or "").strip()
-            into = scoping.restrict(Case.objects.all(), user, "change").filter(number=number).first()
-            if into is None:
-                raise ValidationError(_("未找到编号为“%(n)s”的事件（或无权办理）") % {"n": number})
-            services.merge(user, case, into, note)
-        elif step == "suspend":
-            services.suspend(user, case, note)
-        elif step == "resume":
-            services.resume(user, case, note)
-        elif step == "reopen":
-            services.reopen(user, case, note)
-        elif step == "follow_up":
-            if not d.get("satisfaction"):
-                raise ValidationError(_("请选择满意度"))
-            services.follow_up(user, case, d["satisfaction"], note, d.get("method") or "phone")
+        services.take_step(
+            user,
+            case,
+            step,
+            note=note,
+            assignee=d.get("assignee"),
+            into=d.get("into") or "",
+            satisfaction=d.get("satisfaction"),
+            method=d.get("method") or "",
+            files=files,
+        )
     except ValidationError as exc:
         messages.error(request, _("%(step)s失败：%(e)s") % {"step": services.STEP_LABELS[step], "e": _errors(exc)})
     except PermissionDenied:
