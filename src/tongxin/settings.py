@@ -229,5 +229,14 @@ LOGGING = {
 }
 
 EMAIL_BACKEND = env("TONGXIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# the SMTP server of the e-mail notification channel (tongxin.core.notify.EmailBackend)
+EMAIL_HOST = env("TONGXIN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("TONGXIN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("TONGXIN_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("TONGXIN_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("TONGXIN_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env("TONGXIN_EMAIL_FROM", "tongxin@localhost")
+# the address of the site as users reach it, for links in e-mails and SMS (e.g. https://tongxin.example.gov.cn)
+SITE_URL = env("TONGXIN_SITE_URL").rstrip("/")
 
 TONGXIN_SITE_NAME = _("同心 · 社区治理与居民服务平台")

@@ -335,3 +335,28 @@ def test_command_default_period_and_errors(world):
     with pytest.raises(CommandError, match="晚于结束日期"):
         args = ("--division", world.a.code, "--from", "2026-10-02", "--to", "2026-10-01")
         call_command("cases_report", *args, stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_cases_without_a_grid_stay_apart_per_community_in_a_rollup(world):
+    import datetime
+
+    from tongxin.cases import report as rep
+    from tongxin.cases import services
+    from tongxin.cases.models import Category
+    from tongxin.core.models import User
+    from tongxin.org.models import RoleAssignment
+
+    admin = User.objects.create_user("rollup_admin", is_superuser=True)
+    cat = Category.objects.get(code="policy", community__isnull=True)
+    import time_machine
+
+    from .helpers import at
+
+    with time_machine.travel(at("2026-09-24 10:00"), tick=False):
+        for community in (world.a, world.b):
+            services.report(admin, community=community, category=cat, description="咨询")
+        data = rep.timeliness(admin, world.county, datetime.date(2026, 9, 1), datetime.date(2026, 9, 30))
+    assert RoleAssignment.objects.exists()
+    no_grid = [r for r in data["by_grid"] if r["code"] == ""]
+    assert sorted(r["community"] for r in no_grid) == sorted([world.a.name, world.b.name])

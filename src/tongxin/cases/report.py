@@ -225,7 +225,7 @@ def timeliness(
             "category": category_id,
             "top": root(category_id).pk,
             "community": community_id,
-            "grid": grid_id,
+            "grid": (community_id, grid_id),  # cases without a grid stay apart per community
             "assignee": assignee_id,
         }
 
@@ -317,7 +317,7 @@ def _row_name(dim: str, key: Any, row: dict[str, Any], categories: dict[int, Cat
     if dim == "community":
         return {"code": row["community__code"], "name": row["community__name"]}
     if dim == "grid":
-        if key is None:
+        if key[1] is None:
             return {"code": "", "name": _("未划分网格"), "community": row["community__name"]}
         return {"code": row["grid__code"], "name": row["grid__name"], "community": row["community__name"]}
     return {"name": _assignee_name(row) if key is not None else _("未分派")}

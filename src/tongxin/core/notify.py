@@ -76,10 +76,11 @@ def notify(
             for u in targets
         ]
     )
+    link = settings.SITE_URL + url if url.startswith("/") else url  # other channels need the whole address
     for backend in _backends():
         for user in targets:
             try:
-                backend.send(user, message, url)
+                backend.send(user, message, link)
             except Exception:  # a channel's outage must not undo the step that notified
                 log.exception("notification backend %s failed for user %s", type(backend).__name__, user.pk)
     return rows
