@@ -200,3 +200,17 @@ def test_reopening_clears_the_rating_of_the_earlier_resolution(world):
     services.follow_up(director, case, 2, "不满意")
     services.reopen(director, case, "居民不满意")
     assert case.satisfaction is None and case.follow_ups.count() == 1
+
+
+def test_a_new_case_reaches_the_categorys_responsible_role(world):
+    from tongxin.org.models import Role
+
+    from .helpers import category
+
+    cat = category("property")
+    cat.responsible_role = Role.objects.get(codename="worker")
+    cat.save()
+    report(world, code="property", description="电梯故障")
+    assert Notification.objects.filter(user=world.users["worker"], kind="case_new").exists()
+    report(world, description="垃圾")  # sanitation has no responsible role
+    assert Notification.objects.filter(user=world.users["worker"], kind="case_new").count() == 1

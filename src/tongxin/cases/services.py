@@ -166,6 +166,20 @@ def _staff(case: Case, level: int) -> list[Any]:
     return [ra.user for ra in rows if scoping.Grant(tuple(ra.role.permissions or ()), "", None).allows(perm)]
 
 
+def _responsible(case: Case) -> list[Any]:
+    """The holders of the category's responsible role in the case's community (or on its grid), who are told
+    of a new case of that category (e.g. a 物业专员 role for 物业服务)."""
+    role_id = case.category.responsible_role_id
+    if role_id is None:
+        return []
+    rows = RoleAssignment.objects.filter(role_id=role_id, division_id=case.community_id).select_related("user")
+    if case.grid_id:
+        rows = rows.filter(Q(grid__isnull=True) | Q(grid_id=case.grid_id))
+    else:
+        rows = rows.filter(grid__isnull=True)
+    return [ra.user for ra in rows]
+
+
 def _tell(users: Iterable[Any], kind: str, message: str, case: Case, *, skip: Any = None) -> None:
     notify([u for u in users if u is not None and u != skip], kind, message, obj=case)
 
@@ -230,7 +244,8 @@ def report(user: Any, *, files: Sequence[UploadedFile] = (), persons: Iterable[A
         except IntegrityError:
             if attempt == 4:
                 raise
-    _tell(_staff(case, 1), "case_new", _("新事件 %(n)s：%(t)s") % {"n": case.number, "t": case.title}, case, skip=user)
+    msg = _("新事件 %(n)s：%(t)s") % {"n": case.number, "t": case.title}
+    _tell([*_staff(case, 1), *_responsible(case)], "case_new", msg, case, skip=user)
     return case
 
 
