@@ -373,7 +373,18 @@ def case_scope(grant: Any, action: str, prefix: str = "") -> models.Q:
     return area & (q(confidential=False) | mine)
 
 
-class CaseStep(models.Model):
+class ScopedLikeItsCase:
+    """Mixin of a case's records (steps, photos, follow-ups, mediation): scoped exactly like the case they belong
+    to, confidential flag included; ``case_path`` is the lookup from the record to its case."""
+
+    case_path: ClassVar[str] = "case__"
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        return case_scope(grant, action, cls.case_path)
+
+
+class CaseStep(ScopedLikeItsCase, models.Model):
     """One step of a case's timeline (上报, 受理, 分派, 办结 …) with its note: what the people on the case see.
 
     The change log records the same step with before/after data; this is the domain's own history.
@@ -410,11 +421,6 @@ class CaseStep(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.step} {self.time:%Y-%m-%d %H:%M}"
 
-    @classmethod
-    def scope_filter(cls, grant: Any, action: str) -> models.Q:
-        """Scoped exactly like its case (confidential cases included)."""
-        return case_scope(grant, action, "case__")
-
     @property
     def step_label(self) -> str:
         from tongxin.cases.services import STEP_LABELS
@@ -432,7 +438,7 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"cases/{today:%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class Attachment(TongxinModel):
+class Attachment(ScopedLikeItsCase, TongxinModel):
     """A photo or document of a case (the report's photo, the result's photo, an agreement scan)."""
 
     class Kind(models.TextChoices):
@@ -464,13 +470,8 @@ class Attachment(TongxinModel):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def scope_filter(cls, grant: Any, action: str) -> models.Q:
-        """Scoped exactly like its case (confidential cases included)."""
-        return case_scope(grant, action, "case__")
 
-
-class FollowUp(TongxinModel):
+class FollowUp(ScopedLikeItsCase, TongxinModel):
     """A follow-up call or visit after a case is resolved (回访): the reporter's satisfaction and comments."""
 
     class Method(models.TextChoices):
@@ -505,13 +506,8 @@ class FollowUp(TongxinModel):
     def __str__(self) -> str:
         return f"{self.case} · {self.satisfaction}"
 
-    @classmethod
-    def scope_filter(cls, grant: Any, action: str) -> models.Q:
-        """Scoped exactly like its case (confidential cases included)."""
-        return case_scope(grant, action, "case__")
 
-
-class Dispute(TongxinModel):
+class Dispute(ScopedLikeItsCase, TongxinModel):
     """The mediation side of a dispute case: parties, mediators, agreement and result."""
 
     class Result(models.TextChoices):
@@ -552,11 +548,6 @@ class Dispute(TongxinModel):
     def __str__(self) -> str:
         return str(self.case)
 
-    @classmethod
-    def scope_filter(cls, grant: Any, action: str) -> models.Q:
-        """Scoped exactly like its case (confidential cases included)."""
-        return case_scope(grant, action, "case__")
-
     def clean(self) -> None:
         if self.result in (self.Result.COURT, self.Result.OTHER) and not self.transferred_to:
             raise ValidationError({"transferred_to": _("移交时请填写移交单位")})
@@ -564,7 +555,7 @@ class Dispute(TongxinModel):
             raise ValidationError({"result_date": _("请填写结果日期")})
 
 
-class MediationSession(TongxinModel):
+class MediationSession(ScopedLikeItsCase, TongxinModel):
     """One mediation session of a dispute: when, where, who, what was said and how it ended."""
 
     class Outcome(models.TextChoices):
@@ -586,6 +577,7 @@ class MediationSession(TongxinModel):
     notes = models.TextField(_("调解记录"), blank=True)
     outcome = models.CharField(_("结果"), max_length=16, choices=Outcome.choices, default=Outcome.CONTINUE)
 
+    case_path: ClassVar[str] = "dispute__case__"
     scope_grid: ClassVar[str | None] = "dispute__case__grid"
 
     class Meta:
@@ -595,11 +587,6 @@ class MediationSession(TongxinModel):
 
     def __str__(self) -> str:
         return f"{self.dispute} · {self.time:%Y-%m-%d}"
-
-    @classmethod
-    def scope_filter(cls, grant: Any, action: str) -> models.Q:
-        """Scoped exactly like its case (confidential cases included)."""
-        return case_scope(grant, action, "dispute__case__")
 
     def clean(self) -> None:
         if self.dispute_id and self.community_id and self.dispute.community_id != self.community_id:
