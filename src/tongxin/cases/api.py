@@ -14,7 +14,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -47,8 +47,6 @@ S = Case.Status
 
 #: the workflow steps and their path segments (``follow_up`` is ``follow-up`` in URLs)
 STEP_PATHS: dict[str, str] = {step: step.replace("_", "-") for step in services.ALLOWED_FROM}
-#: the levels of divisions the timeliness report may be asked for
-REPORT_LEVELS = (Division.Level.COUNTY, Division.Level.STREET, Division.Level.COMMUNITY)
 
 
 # -- the viewsets as the API reads them ---------------------------------------------------------------------
@@ -56,22 +54,13 @@ REPORT_LEVELS = (Division.Level.COUNTY, Division.Level.STREET, Division.Level.CO
 
 class ApiCaseForm(CaseForm):
     """The case form as the API uses it: a new case may leave out ``kind`` and ``priority`` (the category's
-    defaults, as on the quick report) and ``source`` (网格巡查); the report's own rule on ``reported_at`` is
-    checked up front, so that the API answers 422 with the message instead of failing inside
-    ``services.report``."""
+    defaults, as on the quick report) and ``source`` (网格巡查)."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             for name in ("kind", "source", "priority"):
                 self.fields[name].required = False
-
-    def clean_reported_at(self) -> datetime.datetime | None:
-        """A case may be copied from a paper log (a past time) but not reported in the future."""
-        value = self.cleaned_data.get("reported_at")
-        if value is not None and value > timezone.now() + datetime.timedelta(minutes=5):
-            raise ValidationError(_("上报时间不能晚于现在"))
-        return value
 
 
 class CaseApiViewSet(CaseViewSet):
@@ -440,17 +429,15 @@ def case_board(request: HttpRequest, community: int | None = None):
         if not allowed.filter(pk=community).exists():
             raise Http404
         qs = qs.filter(community_id=community)
-    now = timezone.now()
-    tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
-    end_of_day = datetime.datetime.combine(tomorrow, datetime.time.min, tzinfo=timezone.get_current_timezone())
-    running = Q(status__in=[s for s in Case.OPEN_STATUSES if s != S.SUSPENDED])
-    return qs.order_by().aggregate(
-        new=Count("pk", filter=Q(status__in=(S.REPORTED, S.ACCEPTED), assignee__isnull=True)),
-        due_today=Count("pk", filter=running & Q(due_at__gte=now, due_at__lt=end_of_day)),
-        overdue=Count("pk", filter=running & Q(due_at__lt=now)),
-        escalated=Count("pk", filter=Q(status__in=Case.OPEN_STATUSES, level__gte=Case.Level.COMMUNITY)),
-        open=Count("pk", filter=Q(status__in=Case.OPEN_STATUSES)),
-    )
+    sections = services.board_sections(qs, timezone.now())
+    open_qs = qs.filter(status__in=Case.OPEN_STATUSES)
+    return {
+        "new": sections["new"].count(),
+        "due_today": sections["today"].count(),
+        "overdue": sections["overdue"].count(),
+        "escalated": open_qs.filter(level__gte=Case.Level.COMMUNITY).count(),
+        "open": open_qs.count(),
+    }
 
 
 @router.get(
@@ -472,7 +459,7 @@ def case_timeliness(
     user = request.user
     if not scoping.has_perm(user, Case, "view"):
         raise PermissionDenied
-    target = scoping.allowed_divisions(user, Case, "view", levels=REPORT_LEVELS).filter(code=division).first()
+    target = scoping.report_divisions(user, Case).filter(code=division).first()
     if target is None:
         raise Http404
     today = timezone.localdate()

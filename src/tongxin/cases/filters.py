@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.cases.models import Case, Category, Dispute, FollowUp, MediationSession, Meeting, Priority
+from tongxin.cases.services import end_of_today
 from tongxin.registry.filters import CommunityScopedFilterSet
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -56,12 +57,11 @@ class CaseFilterSet(CommunityScopedFilterSet):
     def due_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Where a case stands against its time limit, now."""
         now = timezone.now()
-        running = Q(status__in=[s for s in Case.OPEN_STATUSES if s != Case.Status.SUSPENDED])
+        running = Q(status__in=Case.RUNNING_STATUSES)
         if value == "overdue":
             return queryset.filter(running, due_at__lt=now)
         if value == "today":
-            end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
-            return queryset.filter(running, due_at__gte=now, due_at__lte=end)
+            return queryset.filter(running, due_at__gte=now, due_at__lt=end_of_today(now))
         if value == "open":
             return queryset.filter(status__in=Case.OPEN_STATUSES)
         if value == "late":

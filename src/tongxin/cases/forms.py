@@ -3,7 +3,6 @@ mediation sessions, meetings, and the small forms of the workflow steps."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import forms
@@ -40,10 +39,7 @@ class MultipleFileField(forms.FileField):
         out = []
         for f in files:
             f = super().clean(f, initial)
-            try:
-                services.check_upload(f)
-            except forms.ValidationError:
-                raise
+            services.check_upload(f)
             out.append(f)
         return out
 
@@ -124,20 +120,17 @@ class CaseForm(ScopedModelForm):
     def clean_reported_at(self) -> Any:
         """Earlier times are allowed (cases copied from paper logs), later ones are not."""
         value = self.cleaned_data.get("reported_at")
-        if value is not None and not self.instance.pk and value > timezone.now() + datetime.timedelta(minutes=5):
-            raise forms.ValidationError(
-                _("上报时间“%(v)s”晚于现在") % {"v": timezone.localtime(value).strftime("%Y-%m-%d %H:%M")}
-            )
+        error = services.report_errors(None, None, None, value).get("reported_at")
+        if error and not self.instance.pk:
+            raise forms.ValidationError(error)
         return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        community, category = data.get("community"), data.get("category")
-        if community is not None and category is not None and category.community_id not in (None, community.pk):
-            self.add_error("category", _("分类“%(c)s”不适用于%(d)s") % {"c": category, "d": community})
-        grid = data.get("grid")
-        if community is not None and grid is not None and grid.community_id != community.pk:
-            self.add_error("grid", _("网格“%(g)s”不属于%(c)s") % {"g": grid, "c": community})
+        for name, error in services.report_errors(
+            data.get("community"), data.get("category"), data.get("grid"), None
+        ).items():
+            self.add_error(name, error)
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             self.add_error("longitude", _("经度和纬度需同时填写"))
         return data
@@ -195,11 +188,10 @@ class QuickReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        community, category, grid = data.get("community"), data.get("category"), data.get("grid")
-        if community is not None and category is not None and category.community_id not in (None, community.pk):
-            self.add_error("category", _("分类“%(c)s”不适用于%(d)s") % {"c": category, "d": community})
-        if community is not None and grid is not None and grid.community_id != community.pk:
-            self.add_error("grid", _("网格“%(g)s”不属于%(c)s") % {"g": grid, "c": community})
+        for name, error in services.report_errors(
+            data.get("community"), data.get("category"), data.get("grid"), None
+        ).items():
+            self.add_error(name, error)
         if not data.get("address") and data.get("latitude") is None:
             self.add_error("address", _("请填写地点或获取定位"))
         return data

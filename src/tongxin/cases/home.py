@@ -19,25 +19,17 @@ def attention(request: Any) -> list[dict[str, str]]:
         return []
     items = []
     now = timezone.now()
-    mine = Case.objects.filter(assignee=user, status__in=Case.OPEN_STATUSES)
+    mine = scoping.restrict(Case.objects.filter(assignee=user, status__in=Case.OPEN_STATUSES), user, "view")
     count = mine.count()
     if count:
-        late = mine.filter(due_at__lt=now).exclude(status=Case.Status.SUSPENDED).count()
+        late = mine.filter(due_at__lt=now, status__in=Case.RUNNING_STATUSES).count()
         text = _("我承办的事件 %(n)s 件未办结") % {"n": count}
         if late:
             text += _("，其中 %(n)s 件已超期") % {"n": late}
         items.append({"text": text, "url": reverse("cases:mine")})
     if scoping.has_perm(user, Case, "assign"):
-        running = [s for s in Case.OPEN_STATUSES if s != Case.Status.SUSPENDED]
-        overdue = scoping.restrict(Case.objects.filter(status__in=running, due_at__lt=now), user, "assign").count()
+        running = Case.objects.filter(status__in=Case.RUNNING_STATUSES, due_at__lt=now)
+        overdue = scoping.restrict(running, user, "assign").count()
         if overdue:
-            items.append(
-                {
-                    "text": _(
-                        "辖区 %(n)s 件事件已超期",
-                    )
-                    % {"n": overdue},
-                    "url": reverse("cases:board"),
-                }
-            )
+            items.append({"text": _("辖区 %(n)s 件事件已超期") % {"n": overdue}, "url": reverse("cases:board")})
     return items

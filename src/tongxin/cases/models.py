@@ -198,6 +198,8 @@ class Case(TongxinModel):
         MERGED = "merged", _("已合并")
 
     OPEN_STATUSES: ClassVar[tuple[str, ...]] = ("reported", "accepted", "assigned", "in_progress", "suspended")
+    #: open and on the clock (a suspended case is open but its clock stands still)
+    RUNNING_STATUSES: ClassVar[tuple[str, ...]] = ("reported", "accepted", "assigned", "in_progress")
     DONE_STATUSES: ClassVar[tuple[str, ...]] = ("resolved", "closed")
 
     class Level(models.IntegerChoices):
@@ -330,7 +332,7 @@ class Case(TongxinModel):
     def is_overdue(self, now: datetime.datetime | None = None) -> bool:
         """Open (not suspended) and past its due time."""
         now = now or timezone.now()
-        return self.status in self.OPEN_STATUSES and self.status != self.Status.SUSPENDED and self.due_at < now
+        return self.status in self.RUNNING_STATUSES and self.due_at < now
 
     @property
     def gcj02(self) -> tuple[float, float] | None:

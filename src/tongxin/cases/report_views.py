@@ -24,8 +24,6 @@ from tongxin.core import scoping
 from tongxin.core.export import XLSX_TYPE
 from tongxin.org.models import Division
 
-LEVELS = ("county", "street", "community")
-
 PRESETS = (
     ("this_month", gettext_lazy("本月")),
     ("last_month", gettext_lazy("上月")),
@@ -70,7 +68,7 @@ def preset_period(preset: str, today: datetime.date) -> tuple[datetime.date, dat
 def divisions_for(user: Any) -> QuerySet:
     """The counties, streets and communities whose cases ``user`` may view (a grid member gets the grid's
     community; the report there is limited to what they may see)."""
-    return scoping.allowed_divisions(user, Case, "view", levels=LEVELS).order_by("path")
+    return scoping.report_divisions(user, Case)
 
 
 class NamedDateField(forms.DateField):

@@ -196,6 +196,21 @@ def next_number(today: datetime.date | None = None) -> str:
     return f"{prefix}{seq:05d}"
 
 
+def report_errors(
+    community: Division | None, category: Category | None, grid: Grid | None, reported_at: datetime.datetime | None
+) -> dict[str, str]:
+    """Why a case cannot be reported like this, per field: a grid or category of another community, a time in
+    the future. The forms show these beside their fields; :func:`report` refuses with them."""
+    errors: dict[str, str] = {}
+    if community is not None and grid is not None and grid.community_id != community.pk:
+        errors["grid"] = _("网格“%(g)s”不属于%(c)s") % {"g": grid, "c": community}
+    if community is not None and category is not None and category.community_id not in (None, community.pk):
+        errors["category"] = _("分类“%(c)s”不适用于%(d)s") % {"c": category, "d": community}
+    if reported_at is not None and reported_at > timezone.now() + datetime.timedelta(minutes=5):
+        errors["reported_at"] = _("上报时间不能晚于现在")
+    return errors
+
+
 @audit.actor_step
 def report(user: Any, *, files: Sequence[UploadedFile] = (), persons: Iterable[Any] = (), **fields: Any) -> Case:
     """Register a new case (上报). ``fields`` are Case fields: community and category are required,
@@ -203,18 +218,13 @@ def report(user: Any, *, files: Sequence[UploadedFile] = (), persons: Iterable[A
 
     The due time follows the category's rule from ``reported_at``; the grid's community is checked; the
     reporter may only report where they may add cases. The community's dispatchers are notified."""
-    now = timezone.now()
-    reported_at = fields.get("reported_at") or now
-    if reported_at > now + datetime.timedelta(minutes=5):
-        raise ValidationError({"reported_at": _("上报时间不能晚于现在")})
+    reported_at = fields.get("reported_at") or timezone.now()
     fields["reported_at"] = reported_at
     community = fields["community"]
     category = fields["category"]
-    grid = fields.get("grid")
-    if grid is not None and grid.community_id != community.pk:
-        raise ValidationError({"grid": _("网格“%(g)s”不属于%(c)s") % {"g": grid, "c": community}})
-    if category.community_id not in (None, community.pk):
-        raise ValidationError({"category": _("分类“%(c)s”不适用于%(d)s") % {"c": category, "d": community}})
+    errors = report_errors(community, category, fields.get("grid"), reported_at)
+    if errors:
+        raise ValidationError(errors)
     for key in ("latitude", "longitude"):
         if fields.get(key) is not None:
             fields[key] = decimal.Decimal(str(round(float(fields[key]), 6)))
@@ -521,7 +531,9 @@ def merge(user: Any, case: Case, into: Case, note: str = "") -> Case:
             raise ValidationError(_("事件 %(n)s 已办结，不能并入") % {"n": into.number})
         into_pre = audit.serialize(into)
         into.persons.add(*case.persons.all())
-        Attachment.objects.filter(case=case).update(case=into)
+        for att in Attachment.objects.filter(case=case):  # saved one by one: each move is change-logged
+            att.case = into
+            att.save(update_fields=["case", "last_updated"])
         _step(into, user, "merged_in", into.status, _("事件 %(n)s 并入本事件") % {"n": case.number}, pre=into_pre)
     _tell(
         [case.reporter_user], "case_merged", _("事件 %(n)s 已并入 %(m)s") % {"n": case.number, "m": into.number}, case
@@ -674,7 +686,7 @@ def tick(now: datetime.datetime | None = None) -> dict[str, int]:
     every minute; ``tongxin cases-tick`` runs it once). Idempotent: each step happens once per case."""
     now = now or timezone.now()
     counts = {"reminded": 0, "escalated_community": 0, "escalated_street": 0}
-    running = (S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS, S.REPORTED)
+    running = Case.RUNNING_STATUSES
     base = Case.objects.filter(status__in=running).select_related("community", "category", "assignee")
     remind_window = datetime.timedelta(hours=max(settings.CASE_REMIND_HOURS, 0) * 3)  # coarse pre-filter
     with audit.audit_context(source="task"):
@@ -714,7 +726,7 @@ def escalate(case: Case, level: int, now: datetime.datetime | None = None) -> Ca
     now = now or timezone.now()
     with transaction.atomic():
         _lock(case)
-        if case.status not in Case.OPEN_STATUSES or case.status == S.SUSPENDED or case.level >= level:
+        if case.status not in Case.RUNNING_STATUSES or case.level >= level:
             return None  # resolved or escalated by someone else meanwhile
         pre = audit.serialize(case)
         case.level, case.escalated_at = level, now
@@ -728,6 +740,26 @@ def escalate(case: Case, level: int, now: datetime.datetime | None = None) -> Ca
     msg = _("【%(l)s】事件 %(n)s 已超期：%(t)s") % {"l": label, "n": case.number, "t": case.title}
     _tell([*_staff(case, level), case.assignee], "case_overdue", msg, case)
     return case
+
+
+# -- the board ----------------------------------------------------------------------------------------------------
+
+
+def end_of_today(now: datetime.datetime) -> datetime.datetime:
+    """Local midnight after ``now``: 今日到期 means due from now until then."""
+    tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
+    return datetime.datetime.combine(tomorrow, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def board_sections(qs: QuerySet, now: datetime.datetime) -> dict[str, QuerySet]:
+    """The director's board over ``qs`` (the cases one may assign): to be assigned, due today, overdue — the
+    same sets for the page and the API."""
+    running = qs.filter(status__in=Case.RUNNING_STATUSES)
+    return {
+        "new": qs.filter(status__in=(S.REPORTED, S.ACCEPTED), assignee__isnull=True).order_by("due_at"),
+        "today": running.filter(due_at__gte=now, due_at__lt=end_of_today(now)).order_by("due_at"),
+        "overdue": running.filter(due_at__lt=now).order_by("due_at"),
+    }
 
 
 # -- duplicates -------------------------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ class CaseViewSet(ObjectViewSet):
     @classmethod
     def detail_context(cls, request: HttpRequest, obj: Case) -> dict[str, Any]:
         """Timeline (with the steps of cases merged into it), files, follow-ups, dispute, actions."""
-        steps = CaseStep.objects.filter(Q(case=obj) | Q(case__merged_into=obj)).select_related("case")
+        steps = CaseStep.objects.filter(Q(case=obj) | Q(case__merged_into=obj)).select_related("case", "assignee")
         steps = steps.prefetch_related("files").order_by("time", "pk")
         user = request.user
         return {
@@ -383,16 +383,12 @@ def board(request: HttpRequest) -> HttpResponse:
                 messages.error(request, err)
             return HttpResponseRedirect(request.get_full_path())
     now = timezone.now()
-    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
-    running = qs.filter(status__in=[s for s in Case.OPEN_STATUSES if s != S.SUSPENDED])
+    labels = {"new": _("待分派"), "today": _("今日到期"), "overdue": _("已超期")}
     sections = [
-        ("new", _("待分派"), qs.filter(status__in=(S.REPORTED, S.ACCEPTED), assignee__isnull=True).order_by("due_at")),
-        ("today", _("今日到期"), running.filter(due_at__gte=now, due_at__lte=end_of_day).order_by("due_at")),
-        ("overdue", _("已超期"), running.filter(due_at__lt=now).order_by("due_at")),
+        (key, labels[key], list(rows[:100]), rows.count()) for key, rows in services.board_sections(qs, now).items()
     ]
-    sections = [(key, label, list(rows[:100]), rows.count()) for key, label, rows in sections]
     open_qs = qs.filter(status__in=Case.OPEN_STATUSES)
-    overdue_q = Q(due_at__lt=now) & ~Q(status=S.SUSPENDED)
+    overdue_q = Q(due_at__lt=now, status__in=Case.RUNNING_STATUSES)
     by_grid = (
         open_qs.values("grid__name", "community__name")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_q))

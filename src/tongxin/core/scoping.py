@@ -223,3 +223,12 @@ def allowed_divisions(user: Any, model: type[models.Model], action: str = "add",
     for part in parts[1:]:
         q |= part
     return qs.filter(q).distinct()
+
+
+REPORT_LEVELS = ("county", "street", "community")
+
+
+def report_divisions(user: Any, model: type[models.Model], action: str = "view") -> QuerySet:
+    """The counties, streets and communities a user may ask ``model``'s figures for (statistics, reports): where
+    they may ``action`` it; a grid member gets the grid's community (the figures then count what they may see)."""
+    return allowed_divisions(user, model, action, levels=REPORT_LEVELS).order_by("path")

@@ -24,8 +24,7 @@ def _within(qs: QuerySet, division: Division, user: Any) -> QuerySet:
 def divisions_for(user: Any) -> QuerySet:
     """The counties, streets and communities whose figures ``user`` may see (where they may view persons;
     a grid member gets their grid's community, counted within the grid)."""
-    levels = ("county", "street", "community")
-    return scoping.allowed_divisions(user, Person, "view", levels=levels).order_by("path")
+    return scoping.report_divisions(user, Person)
 
 
 def compute(division: Division, *, user: Any = None, as_of: datetime.date | None = None) -> dict[str, Any]:
