@@ -4,6 +4,7 @@ an expired preview cannot be committed."""
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from tests.registry.helpers import HEADER, pid, run_import, write
@@ -97,3 +98,17 @@ def test_an_expired_preview_cannot_be_committed(client, world):
     client.post(job.get_absolute_url())
     job.refresh_from_db()
     assert job.status == "failed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_id_number_stays_unique_after_the_index_trim():
+    """Migration registry 0004 drops the id_hash's plain indexes, never its unique constraint."""
+    from django.db import IntegrityError, transaction
+
+    from tongxin.org.models import Division
+    from tongxin.registry.models import Person
+
+    community = Division.objects.create(code="530424001002", name="城关社区", level=Division.Level.COMMUNITY)
+    Person.objects.create(community=community, name="张丽", id_number="530424198001020023")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Person.objects.create(community=community, name="张丽二", id_number="530424198001020023")

@@ -194,13 +194,16 @@ class ObjectChange(models.Model):
         null=True,
         blank=True,
         related_name="changes",
+        db_index=False,  # core_change_user (user, time) serves it
     )
     user_name = models.CharField(_("用户名"), max_length=150, blank=True)
     request_id = models.UUIDField(_("请求/批次"), db_index=True)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.SYSTEM)
     action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
     step = models.CharField(_("流程步骤"), max_length=64, blank=True)
-    content_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT)
+    content_type = models.ForeignKey(  # core_change_object (content_type, object_id, time) serves it
+        ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT, db_index=False
+    )
     object_id = models.CharField(_("对象编号"), max_length=64)
     object_repr = models.CharField(_("对象"), max_length=200)
     community = models.ForeignKey(

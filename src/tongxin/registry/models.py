@@ -247,16 +247,16 @@ class Person(TongxinModel):
         Household, verbose_name=_("户"), on_delete=models.SET_NULL, null=True, blank=True, related_name="persons"
     )
     relationship = models.CharField(_("与户主关系"), max_length=2, choices=codes.choices("relationship"), blank=True)
-    name = models.CharField(_("姓名"), max_length=64, db_index=True)
+    name = models.CharField(_("姓名"), max_length=64)
     id_number = EncryptedTextField(_("公民身份号码"), blank=True)
-    id_hash = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
-    id_tail = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
+    id_hash = models.CharField(max_length=32, blank=True, editable=False)  # looked up by its unique index
+    id_tail = models.CharField(max_length=16, blank=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=codes.choices("sex"), blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=2, choices=codes.choices("ethnicity"), blank=True)
     phone = EncryptedTextField(_("联系电话"), blank=True)
-    phone_hash = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
-    phone_tail = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
+    phone_hash = models.CharField(max_length=32, blank=True, editable=False)
+    phone_tail = models.CharField(max_length=16, blank=True, editable=False)
     phone_other = EncryptedTextField(_("其他电话"), blank=True)
     education = models.CharField(_("文化程度"), max_length=2, choices=codes.choices("education"), blank=True)
     marital_status = models.CharField(_("婚姻状况"), max_length=2, choices=codes.choices("marital_status"), blank=True)
@@ -283,8 +283,8 @@ class Person(TongxinModel):
     notes = models.TextField(_("备注"), blank=True)
     life_status = models.CharField(_("人员状态"), max_length=16, choices=LifeStatus.choices, default=LifeStatus.LIVING)
     life_status_date = models.DateField(_("状态日期"), null=True, blank=True)
-    pinyin = models.CharField(max_length=128, blank=True, editable=False, db_index=True)
-    initials = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
+    pinyin = models.CharField(max_length=128, blank=True, editable=False)
+    initials = models.CharField(max_length=32, blank=True, editable=False)
 
     scope_grid: ClassVar[str | None] = "grid"
     personal_fields: ClassVar[tuple[str, ...]] = ("id_number", "phone", "phone_other")
@@ -306,6 +306,15 @@ class Person(TongxinModel):
         indexes = [
             models.Index(fields=["community", "life_status"], name="registry_person_status"),
             models.Index(fields=["community", "name", "birth_date"], name="registry_person_name_birth"),
+            # One index per searched column (each index costs every import row a random insert): exact
+            # and prefix lookups of names and readings share a pattern index on PostgreSQL (a plain one
+            # elsewhere); the keyed hashes are only ever compared for equality.
+            models.Index(fields=["name"], name="registry_person_name", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["pinyin"], name="registry_person_pinyin", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["initials"], name="registry_person_initials", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["id_tail"], name="registry_person_id_tail"),
+            models.Index(fields=["phone_hash"], name="registry_person_phone_hash"),
+            models.Index(fields=["phone_tail"], name="registry_person_phone_tail"),
         ]
 
     def __str__(self) -> str:
