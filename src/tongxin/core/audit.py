@@ -103,21 +103,46 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _audited_fields(model: type[models.Model]) -> tuple[tuple[str, str, bool], ...]:
+    """(name, attname, personal) of the concrete fields a model's change-log entries hold."""
+    exclude = set(getattr(model, "audit_exclude", ()))
+    personal = set(getattr(model, "personal_fields", ()))
+    return tuple(
+        (f.name, f.attname, f.name in personal)
+        for f in model._meta.concrete_fields
+        if f.name not in exclude and not f.primary_key
+    )
+
+
+def _masked(value: Any) -> Any:
+    from tongxin.core.privacy import mask
+
+    return mask(str(value))
+
+
+def serialize_values(model: type[models.Model], values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The audited state of a row given as attname → value (``defaults`` for the attnames it leaves out), as
+    :func:`serialize` gives it for an object: for bulk writers that build rows without model instances."""
+    data: dict[str, Any] = {}
+    for name, attname, personal in _audited_fields(model):
+        value = values[attname] if attname in values else defaults.get(attname)
+        if personal and value:
+            value = _masked(value)
+        data[name] = value if type(value) in _PLAIN else _jsonable(value)
+    return data
+
+
 def serialize(obj: models.Model, m2m: bool = True) -> dict[str, Any]:
     """The audited state of an object: concrete fields (foreign keys as ids) and many-to-many id lists
     (left out with ``m2m=False``, for bulk writes that do not touch them)."""
-    exclude = set(getattr(obj, "audit_exclude", ()))
-    personal = set(getattr(obj, "personal_fields", ()))
     data: dict[str, Any] = {}
-    for f in obj._meta.concrete_fields:
-        if f.name in exclude or f.primary_key:
-            continue
-        value = getattr(obj, f.attname)
-        if f.name in personal and value:
-            from tongxin.core.privacy import mask
-
-            value = mask(str(value))
-        data[f.name] = _jsonable(value)
+    for name, attname, personal in _audited_fields(type(obj)):
+        value = getattr(obj, attname)
+        if personal and value:
+            value = _masked(value)
+        data[name] = _jsonable(value)
+    exclude = set(getattr(obj, "audit_exclude", ()))
     if m2m and obj.pk is not None:
         for f in obj._meta.many_to_many:
             if f.name in exclude:
@@ -232,6 +257,50 @@ def record_many(entries: list[tuple[models.Model, str, dict | None]], batch_size
         ),
         batch_size=batch_size,
     )
+
+
+def record_created(
+    model: type[models.Model],
+    rows: Iterable[tuple[dict[str, Any], str]],
+    defaults: dict[str, Any],
+    batch_size: int = 5000,
+) -> int:
+    """Log the creation of rows written by :func:`tongxin.core.bulk.insert_dicts`: (values with the primary key,
+    object repr) each, ``defaults`` for the attnames the values leave out. The rows' community is their
+    ``community_id`` (models scoped by ``community``). Returns the count."""
+    from django.utils import timezone
+
+    from tongxin.core import bulk
+
+    ctx = current()
+    user = ctx.actor()
+    now = timezone.now()
+    type_id = ContentType.objects.get_for_model(model, for_concrete_model=False).pk
+    pk = model._meta.pk.attname
+    by_community = getattr(model, "scope_division", None) == "community"
+    create = ObjectChange.Action.CREATE
+    user_id, user_name = (user.pk, user.get_username()) if user is not None else (None, "")
+    entries = [
+        (
+            now,
+            user_id,
+            user_name,
+            ctx.request_id,
+            ctx.source,
+            create,
+            "",
+            type_id,
+            str(values[pk]),
+            text[:200],
+            values.get("community_id") if by_community else None,
+            None,
+            serialize_values(model, values, defaults),
+            "",
+        )
+        for values, text in rows
+    ]
+    bulk.insert_values(ObjectChange, CHANGE_COLUMNS, entries, batch_size=batch_size)
+    return len(entries)
 
 
 def record_workflow(obj: models.Model, step: str, *, pre: dict | None = None, message: str = "") -> ObjectChange:

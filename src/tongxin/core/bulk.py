@@ -97,6 +97,48 @@ def insert(objs: Sequence[models.Model], *, batch_size: int = 5000) -> None:
     _write(connection, model, fields, ([getattr(obj, f.attname) for f in fields] for obj in objs), batch_size)
 
 
+def row_defaults(model: type[models.Model]) -> dict[str, Any]:
+    """attname → default of a model's concrete fields other than the primary key and the timestamps that
+    :func:`insert_dicts` sets (a callable default is called once per call: the same for a whole batch)."""
+    return {
+        f.attname: f.get_default()
+        for f in model._meta.concrete_fields
+        if not f.primary_key and not (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+    }
+
+
+def insert_dicts(model: type[models.Model], rows: Sequence[dict[str, Any]], *, batch_size: int = 5000) -> None:
+    """Insert new rows given as attname → value (other columns take :func:`row_defaults`, ``auto_now`` and
+    ``auto_now_add`` columns the time now) without building a model instance per row; each dict gets its
+    primary key. Values are Python values, as for a model field (encrypted fields are encrypted here)."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    fields = list(model._meta.concrete_fields)
+    pk = model._meta.pk.attname
+    now = timezone.now()
+    defaults = dict(row_defaults(model))
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+    if connection.vendor not in ("postgresql", "sqlite"):  # pragma: no cover - other databases
+        objs = [model(**{**defaults, **row}) for row in rows]
+        model._default_manager.bulk_create(objs, batch_size=batch_size)
+        for row, obj in zip(rows, objs, strict=True):
+            row[pk] = obj.pk
+        return
+    for row, new in zip(rows, _next_ids(connection, model, len(rows)), strict=True):
+        row[pk] = new
+    attnames = [f.attname for f in fields]
+    _write(
+        connection,
+        model,
+        fields,
+        ([row[a] if a in row else defaults[a] for a in attnames] for row in rows),
+        batch_size,
+    )
+
+
 def insert_values(
     model: type[models.Model], attnames: Sequence[str], values: Sequence[Sequence[Any]], *, batch_size: int = 5000
 ) -> None:
@@ -123,16 +165,21 @@ def insert_values(
 
 
 def _write(connection: Any, model: type[models.Model], fields: list, values: Any, batch_size: int) -> None:
-    converters = [_converter(f, connection) for f in fields]
-    plain = all(c is None for c in converters)
+    converters = [(i, c) for i, f in enumerate(fields) if (c := _converter(f, connection)) is not None]
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     columns = ", ".join(qn(f.column) for f in fields)
 
     def converted(batch):
-        if plain:
+        if not converters:
             return [tuple(row) for row in batch]
-        return [tuple(v if c is None else c(v) for v, c in zip(row, converters, strict=True)) for row in batch]
+        rows = []
+        for row in batch:
+            row = list(row)
+            for i, c in converters:  # only the columns that need it (most are taken as they are)
+                row[i] = c(row[i])
+            rows.append(row)
+        return rows
 
     batch: list = []
     with connection.cursor() as cursor:

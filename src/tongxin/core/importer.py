@@ -46,6 +46,8 @@ def _clean_header(value: Any) -> str:
 
 def cell_text(value: Any) -> str:
     """A cell as text: numbers without a trailing .0, dates as YYYY-MM-DD, whitespace trimmed."""
+    if type(value) is str:  # most cells (every cell of a CSV)
+        return value.replace("\u3000", " ").strip() if "\u3000" in value else value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -195,6 +195,7 @@ class ObjectChange(models.Model):
         blank=True,
         related_name="changes",
         db_index=False,  # core_change_user (user, time) serves it
+        db_constraint=False,  # an append-only log: Django nulls it when a user goes; no per-row check
     )
     user_name = models.CharField(_("用户名"), max_length=150, blank=True)
     request_id = models.UUIDField(_("请求/批次"), db_index=True)
@@ -202,12 +203,18 @@ class ObjectChange(models.Model):
     action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
     step = models.CharField(_("流程步骤"), max_length=64, blank=True)
     content_type = models.ForeignKey(  # core_change_object (content_type, object_id, time) serves it
-        ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT, db_index=False
+        ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT, db_index=False, db_constraint=False
     )
     object_id = models.CharField(_("对象编号"), max_length=64)
     object_repr = models.CharField(_("对象"), max_length=200)
     community = models.ForeignKey(
-        "org.Division", verbose_name=_("所属区划"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "org.Division",
+        verbose_name=_("所属区划"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     prechange_data = models.JSONField(_("修改前"), null=True, blank=True)
     postchange_data = models.JSONField(_("修改后"), null=True, blank=True)

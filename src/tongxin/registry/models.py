@@ -320,18 +320,28 @@ class Person(TongxinModel):
     def __str__(self) -> str:
         return self.name
 
+    @staticmethod
+    def lookup_values(id_number: str, phone: str, name: str) -> tuple[dict[str, str], list[str]]:
+        """The lookup columns (:data:`DERIVED_FIELDS`) of these clear values, and the name's further readings."""
+        full, initials = pinyin.keys(name)
+        first_full = full[0][:128] if full else ""
+        first_initials = initials[0][:32] if initials else ""
+        values = {
+            "id_hash": crypto.keyed_hash("id", id_number),
+            "id_tail": crypto.suffix_hash("id", id_number),
+            "phone_hash": crypto.keyed_hash("phone", phone),
+            "phone_tail": crypto.suffix_hash("phone", phone),
+            "pinyin": first_full,
+            "initials": first_initials,
+        }
+        return values, sorted({*full[1:], *initials[1:]} - {first_full, first_initials})
+
     def derive(self) -> list[str]:
         """Recompute the lookup columns from the clear values; return the name's further readings."""
-        number = self.id_number or ""
-        self.id_hash = crypto.keyed_hash("id", number)
-        self.id_tail = crypto.suffix_hash("id", number)
-        first_phone = self.phone or ""
-        self.phone_hash = crypto.keyed_hash("phone", first_phone)
-        self.phone_tail = crypto.suffix_hash("phone", first_phone)
-        full, initials = pinyin.keys(self.name)
-        self.pinyin = full[0][:128] if full else ""
-        self.initials = initials[0][:32] if initials else ""
-        return sorted({*full[1:], *initials[1:]} - {self.pinyin, self.initials})
+        values, extra = self.lookup_values(self.id_number or "", self.phone or "", self.name)
+        for attname, value in values.items():
+            setattr(self, attname, value)
+        return extra
 
     def clean(self) -> None:
         """GB 11643 ID number (check digit, real birth date) agreeing with sex and birth date, which

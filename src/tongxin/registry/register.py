@@ -258,6 +258,7 @@ class RegisterImporter:
         self.community = community
         self.today = today or timezone.localdate()
         self.write = False
+        self._codes: dict[tuple[str, str], str] = {}  # (code table, text) → code ('' when unknown)
 
     # -- reference data ------------------------------------------------------------------------
 
@@ -303,11 +304,9 @@ class RegisterImporter:
         sex_text = values.get("sex", "")
         sex = ""
         if sex_text:
-            entry = codes.table("sex").lookup(sex_text.rstrip("性"))
-            if entry is None:
+            sex = self._code({"sex": sex_text.rstrip("性")}, "sex", "sex", None, [], "")
+            if not sex:
                 errors.append(_("性别“%(v)s”无法识别（应为男或女）") % {"v": sex_text})
-            else:
-                sex = entry.code
         birth: datetime.date | None = None
         birth_text = values.get("birth_date", "")
         birth_month = None
@@ -414,16 +413,18 @@ class RegisterImporter:
         )
         return spilled, errors, warnings
 
-    @staticmethod
-    def _code(values, column, table, errors, warnings, message) -> str:
+    def _code(self, values, column, table, errors, warnings, message) -> str:
         text = values.get(column, "")
         if not text:
             return ""
-        entry = codes.table(table).lookup(text)
-        if entry is None:
+        key = (table, text)
+        code = self._codes.get(key)
+        if code is None:  # a register repeats a few dozen spellings: look each up once
+            entry = codes.table(table).lookup(text)
+            code = self._codes[key] = entry.code if entry is not None else ""
+        if not code:
             (errors if errors is not None else warnings).append(message % {"v": text})
-            return ""
-        return entry.code
+        return code
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -453,6 +454,7 @@ class RegisterImporter:
                 transaction.atomic(),
             ):
                 self._changes: list[ObjectChange] = []
+                self._created: list[tuple[type, list[tuple[dict, str]]]] = []  # rows written without instances
                 self._left: dict[int, set[int]] = {}  # household → persons whose membership this run ended
                 self._matched: dict[int, int] = {}  # person → the row that matched them
                 hh_ids = self._households(households, out)
@@ -759,10 +761,24 @@ class RegisterImporter:
                 by_masked.setdefault(key, []).append(p)
         by_nokey: dict[tuple, list[Person]] = {}
         if nokey_rows:
-            names = {r[_I["name"]] for r in nokey_rows}
-            for p in Person.objects.filter(community=community, name__in=names):
-                key = (p.name, p.birth_date.isoformat() if p.birth_date else "", p.sex)
-                by_nokey.setdefault(key, []).append(p)
+            # Candidates by name and birth date as plain values first (common names recur thousands of times
+            # in a large community), then the few persons that match a row's key, as objects.
+            keys: dict[tuple, bool] = {}  # key → only rows with an ID number carry it
+            for r in nokey_rows:
+                key = (r[_I["name"]], r[_I["birth_date"]], r[_I["sex"]])
+                keys[key] = keys.get(key, True) and bool(r[_I["id_number"]])
+            births = {datetime.date.fromisoformat(k[1]) for k in keys if k[1]}
+            matched: list[int] = []
+            for pk, name, birth, sex, id_hash in Person.objects.filter(
+                community=community, name__in={k[0] for k in keys}, birth_date__in=births
+            ).values_list("pk", "name", "birth_date", "sex", "id_hash"):
+                has_id = keys.get((name, birth.isoformat(), sex))
+                if has_id is not None and not (has_id and id_hash):  # a row's new ID number: persons without one
+                    matched.append(pk)
+            if matched:
+                for p in Person.objects.filter(pk__in=matched):
+                    key = (p.name, p.birth_date.isoformat() if p.birth_date else "", p.sex)
+                    by_nokey.setdefault(key, []).append(p)
         foreign = [p.pk for p in by_hash.values() if p.community_id != community.pk]
         may_change: set[int] = set()
         if foreign and self.user is None:  # the command line acts for the deployment
@@ -815,11 +831,10 @@ class RegisterImporter:
                     )
                     continue
                 person = matches[0] if matches else None
-            if person is None:
-                person = Person(community=community, **values)
-                create.append(person)
+            if person is None:  # new: a row of values, no model instance (most rows of a first import)
+                values["community_id"] = community.pk
+                create.append(values)
                 out.spilled(row, "created")
-                placed.append((person, row))
                 continue
             if person.pk in self._matched:  # e.g. once with the ID number, once without
                 out.spilled(
@@ -877,34 +892,60 @@ class RegisterImporter:
             self._change(person, ObjectChange.Action.UPDATE, pre)
             out.spilled(row, "updated")
             placed.append((person, row))
-        extra_keys: list[tuple[Person, list[str]]] = []
-        for person in create:
-            extra_keys.append((person, person.derive()))
+        new_keys: list[list[str]] = []
+        for values in create:
+            derived, extra = Person.lookup_values(values.get("id_number", ""), values.get("phone", ""), values["name"])
+            values.update(derived)
+            new_keys.append(extra)
+        renamed: list[tuple[int, list[str]]] = []
         for person in update:
             extra = person.derive()
             if "name" in update_fields:
-                extra_keys.append((person, extra))
+                renamed.append((person.pk, extra))
         if not self.write:
             self._memberships(placed)
+            self._new_memberships(create)
             return
-        bulk.insert(create)
-        for person in create:
-            self._change(person, ObjectChange.Action.CREATE, None)
+        bulk.insert_dicts(Person, create)
+        self._created.append((Person, [(values, values["name"]) for values in create]))
         if update:
             fields = {f.removesuffix("_id") for f in update_fields}
             if fields & {"id_number", "phone", "name"}:
                 fields |= {"id_hash", "id_tail", "phone_hash", "phone_tail", "pinyin", "initials"}
             Person.objects.bulk_update(update, [*fields, "last_updated"], batch_size=CHUNK)
-        keys = [NameKey(person=p, key=k) for p, extra in extra_keys for k in extra]
+        if renamed:
+            NameKey.objects.filter(person_id__in=[pk for pk, _e in renamed]).delete()
+        keys = [(pk, k) for pk, extra in renamed for k in extra]
+        keys += [(values["id"], k) for values, extra in zip(create, new_keys, strict=True) for k in extra]
         if keys:
-            new = {id(p) for p in create}
-            renamed = [p.pk for p, _e in extra_keys if id(p) not in new]
-            if renamed:
-                NameKey.objects.filter(person_id__in=renamed).delete()
-            bulk.insert(keys)
+            bulk.insert_values(NameKey, ("person_id", "key"), keys)
         self._memberships(placed)
-        if len(self._changes) >= CHUNK:
+        self._new_memberships(create)
+        if len(self._changes) + sum(len(rows) for _m, rows in self._created) >= CHUNK:
             self._flush_changes()
+
+    def _new_memberships(self, created: list[dict[str, Any]]) -> None:
+        """Start the memberships of the persons this chunk creates (rows of values, like the persons)."""
+        start: list[dict[str, Any]] = []
+        shown: list[str] = []
+        for values in created:
+            household_id = values.get("household_id")
+            if not household_id:
+                continue
+            self._touch_household(household_id)
+            if self.write:
+                start.append(
+                    {
+                        "community_id": values["community_id"],
+                        "household_id": household_id,
+                        "person_id": values["id"],
+                        "relationship": values.get("relationship", ""),
+                    }
+                )
+                shown.append(f"{values['name']} · {self._hh_numbers.get(household_id, '')}")
+        if start:
+            bulk.insert_dicts(Membership, start)
+            self._created.append((Membership, list(zip(start, shown, strict=True))))
 
     def _memberships(self, placed: list[tuple[Person, tuple]]) -> None:
         """Start, move or re-label the persons' current household memberships (a dry run only counts)."""
@@ -1026,7 +1067,10 @@ class RegisterImporter:
     def _flush_changes(self) -> None:
         if self._changes:
             audit.record_many(self._changes)
+        for model, rows in self._created:
+            audit.record_created(model, rows, bulk.row_defaults(model))
         self._changes = []
+        self._created = []
 
 
 # -- the register layout: template and export ----------------------------------------------------------
