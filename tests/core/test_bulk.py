@@ -48,3 +48,55 @@ def test_insert_values_writes_json_uuid_and_times(world):
     change = ObjectChange.objects.get(request_id=batch)
     assert change.time == now and change.postchange_data == {"name": "甲", "n": 1}
     assert change.object_repr == "甲" and change.content_type == ct
+
+
+def test_insert_dicts_writes_rows_of_values_and_record_created_logs_them(world):
+    from tongxin.core import audit
+
+    rows = []
+    for i, name in enumerate(["曾丽", "张伟"]):
+        values = {"community_id": world.a.pk, "name": name, "sex": "2", "birth_date": datetime.date(1980, 1, 2 + i)}
+        values["id_number"] = "11010519491231002X" if i == 0 else ""
+        derived, _extra = Person.lookup_values(values["id_number"], "", name)
+        rows.append({**values, **derived})
+    with audit.audit_context(source=ObjectChange.Source.IMPORT) as ctx:
+        bulk.insert_dicts(Person, rows)
+        assert audit.record_created(Person, [(r, r["name"]) for r in rows], bulk.row_defaults(Person)) == 2
+    first = Person.objects.get(pk=rows[0]["id"])
+    assert first.id_number == "11010519491231002X" and first.life_status == "living" and first.created
+    assert Person.objects.filter(id_hash=rows[0]["id_hash"]).count() == 1
+    entry = ObjectChange.objects.get(request_id=ctx.request_id, object_id=str(first.pk))
+    assert entry.action == ObjectChange.Action.CREATE and entry.community_id == world.a.pk
+    assert entry.postchange_data["id_number"] != "11010519491231002X"  # masked, as serialize() masks it
+    assert entry.postchange_data == audit.serialize(first, m2m=False)
+
+
+def test_writer_writes_in_order_with_reserved_keys_and_raises_its_errors(world):
+    with bulk.Writer() as writer:
+        reserved = writer.ids(Household, 3)
+        more = writer.ids(Household, 2)
+        assert len(set(reserved + more)) == 5
+        writer.hold()
+        bulk.insert_dicts(
+            Household, [{"id": pk, "community_id": world.a.pk, "number": f"W{pk}"} for pk in reserved], writer=writer
+        )
+        fresh = [{"community_id": world.a.pk, "number": "W-fresh"}]
+        bulk.insert_dicts(Household, fresh, writer=writer)
+        assert fresh[0]["id"] not in reserved  # a key at once, before the row is written
+        writer.wait()
+        assert set(Household.objects.filter(number__startswith="W").values_list("pk", flat=True)) == {
+            *reserved,
+            fresh[0]["id"],
+        }
+
+    def fail():
+        raise ValueError("boom")
+
+    try:
+        with bulk.Writer() as writer:
+            writer.submit(fail)
+            writer.wait()
+    except ValueError as exc:
+        assert str(exc) == "boom"
+    else:  # pragma: no cover - the error must reach the caller
+        raise AssertionError("the writer's error was lost")

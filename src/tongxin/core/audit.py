@@ -264,10 +264,12 @@ def record_created(
     rows: Iterable[tuple[dict[str, Any], str]],
     defaults: dict[str, Any],
     batch_size: int = 5000,
+    writer: Any = None,
 ) -> int:
     """Log the creation of rows written by :func:`tongxin.core.bulk.insert_dicts`: (values with the primary key,
     object repr) each, ``defaults`` for the attnames the values leave out. The rows' community is their
-    ``community_id`` (models scoped by ``community``). Returns the count."""
+    ``community_id`` (models scoped by ``community``). With a :class:`tongxin.core.bulk.Writer` they are
+    written in its thread. Returns the count."""
     from django.utils import timezone
 
     from tongxin.core import bulk
@@ -299,7 +301,7 @@ def record_created(
         )
         for values, text in rows
     ]
-    bulk.insert_values(ObjectChange, CHANGE_COLUMNS, entries, batch_size=batch_size)
+    bulk.insert_values(ObjectChange, CHANGE_COLUMNS, entries, batch_size=batch_size, writer=writer)
     return len(entries)
 
 

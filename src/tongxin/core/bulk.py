@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import json
+import queue
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -107,13 +109,21 @@ def row_defaults(model: type[models.Model]) -> dict[str, Any]:
     }
 
 
-def insert_dicts(model: type[models.Model], rows: Sequence[dict[str, Any]], *, batch_size: int = 5000) -> None:
+def insert_dicts(
+    model: type[models.Model],
+    rows: Sequence[dict[str, Any]],
+    *,
+    batch_size: int = 5000,
+    writer: Writer | None = None,
+) -> None:
     """Insert new rows given as attname → value (other columns take :func:`row_defaults`, ``auto_now`` and
     ``auto_now_add`` columns the time now) without building a model instance per row; each dict gets its
-    primary key. Values are Python values, as for a model field (encrypted fields are encrypted here)."""
+    primary key at once, unless they all come with one (reserved with :meth:`Writer.ids`). Values are Python
+    values, as for a model field (encrypted fields are encrypted here). With a ``writer`` the rows are written
+    in its background thread: do not change them afterwards."""
     if not rows:
         return
-    connection = connections[router.db_for_write(model)]
+    connection = writer.connection if writer is not None else connections[router.db_for_write(model)]
     fields = list(model._meta.concrete_fields)
     pk = model._meta.pk.attname
     now = timezone.now()
@@ -122,34 +132,43 @@ def insert_dicts(model: type[models.Model], rows: Sequence[dict[str, Any]], *, b
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             defaults[f.attname] = now
     if connection.vendor not in ("postgresql", "sqlite"):  # pragma: no cover - other databases
+        if writer is not None:
+            writer.wait()
         objs = [model(**{**defaults, **row}) for row in rows]
         model._default_manager.bulk_create(objs, batch_size=batch_size)
         for row, obj in zip(rows, objs, strict=True):
             row[pk] = obj.pk
         return
-    for row, new in zip(rows, _next_ids(connection, model, len(rows)), strict=True):
-        row[pk] = new
+    if pk not in rows[0]:  # rows may come with keys reserved before (Writer.ids), all or none of them
+        ids = writer.ids(model, len(rows)) if writer is not None else _next_ids(connection, model, len(rows))
+        for row, new in zip(rows, ids, strict=True):
+            row[pk] = new
     attnames = [f.attname for f in fields]
-    _write(
-        connection,
-        model,
-        fields,
-        ([row[a] if a in row else defaults[a] for a in attnames] for row in rows),
-        batch_size,
-    )
+    values = ([row[a] if a in row else defaults[a] for a in attnames] for row in rows)
+    if writer is not None:
+        writer.submit(_write, connection, model, fields, values, batch_size)
+    else:
+        _write(connection, model, fields, values, batch_size)
 
 
 def insert_values(
-    model: type[models.Model], attnames: Sequence[str], values: Sequence[Sequence[Any]], *, batch_size: int = 5000
+    model: type[models.Model],
+    attnames: Sequence[str],
+    values: Sequence[Sequence[Any]],
+    *,
+    batch_size: int = 5000,
+    writer: Writer | None = None,
 ) -> None:
     """Insert rows given as value tuples (in ``attnames`` order) without building model instances; the
     database assigns the primary keys, other columns left out take their default. For append-only tables
-    written in bulk (the change log)."""
+    written in bulk (the change log). With a ``writer``, written in its background thread."""
     if not values:
         return
-    connection = connections[router.db_for_write(model)]
+    connection = writer.connection if writer is not None else connections[router.db_for_write(model)]
     fields = [model._meta.get_field(name) for name in attnames]
     if connection.vendor not in ("postgresql", "sqlite"):  # pragma: no cover - other databases
+        if writer is not None:
+            writer.wait()
         model._default_manager.bulk_create(
             [model(**dict(zip(attnames, row, strict=True))) for row in values], batch_size=batch_size
         )
@@ -161,7 +180,121 @@ def insert_values(
         fields += missing
         defaults = tuple(f.get_default() for f in missing)
         values = [(*row, *defaults) for row in values]
-    _write(connection, model, fields, values, batch_size)
+    if writer is not None:
+        writer.submit(_write, connection, model, fields, values, batch_size)
+    else:
+        _write(connection, model, fields, values, batch_size)
+
+
+class Writer:
+    """Bulk writes of one transaction done in a background thread on PostgreSQL, in the order they are
+    submitted, so that the server inserts (and maintains the indexes of) one chunk while Python prepares the
+    next: psycopg lets the thread share the connection (each statement takes its lock) and waits for the
+    server without the GIL. On other databases the writes are done at once, in the caller's thread.
+
+    Use inside the transaction, as a context manager; call :meth:`wait` before reading what was submitted
+    (a query of the caller's thread that comes between two submitted writes sees the first, not
+    necessarily the second). An error of the thread is raised by the next :meth:`submit`, :meth:`wait` or
+    the block's end; the block always ends with the thread idle, so the transaction can roll back.
+    """
+
+    ID_BLOCK = 20_000  # primary keys reserved per query (the unused rest of a block is a gap, as sequences have)
+
+    def __init__(self, using: str = "default"):
+        self.connection = connections[using]
+        self.threaded = self.connection.vendor == "postgresql"
+        self._queue: queue.Queue = queue.Queue(maxsize=8)  # bounded: the caller cannot run far ahead (memory)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._ids: dict[type[models.Model], list[int]] = {}
+        self._held: list[Callable[[], Any]] | None = None
+        self._last: dict[type[models.Model], int] = {}
+
+    def __enter__(self) -> Writer:
+        if self.threaded:
+            self.connection.ensure_connection()
+            self.connection.inc_thread_sharing()
+            self._thread = threading.Thread(target=self._run, name="tongxin-bulk-writer", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.release()
+        self._held = None
+        if self._thread is not None:
+            self._queue.join()
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+            self.connection.dec_thread_sharing()
+        if exc_type is None:
+            self._raise()
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:  # after an error the rest is skipped: the transaction rolls back
+                    job()
+            except BaseException as error:
+                self._error = error
+            finally:
+                self._queue.task_done()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def submit(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``func(*args, **kwargs)`` after the writes submitted before (at once when not threaded)."""
+        self._raise()
+        if self._thread is None:
+            func(*args, **kwargs)
+        elif self._held is not None:
+            self._held.append(functools.partial(func, *args, **kwargs))
+        else:
+            self._queue.put(functools.partial(func, *args, **kwargs))
+
+    def hold(self) -> None:
+        """Keep the writes submitted from now on until :meth:`release` (so that the caller can read before the
+        thread takes the connection for them). Not threaded: writes are still done at once."""
+        if self._held is None:
+            self._held = []
+
+    def release(self) -> None:
+        """Hand the held writes to the thread, in order."""
+        held, self._held = self._held, None
+        for job in held or ():
+            self._queue.put(job)
+
+    def wait(self) -> None:
+        """Return when every submitted write is done (held writes are released first)."""
+        self.release()
+        if self._thread is not None:
+            self._queue.join()
+        self._raise()
+
+    def ids(self, model: type[models.Model], n: int) -> list[int]:
+        """``n`` new primary keys of ``model``: on PostgreSQL taken from blocks reserved from its sequence (a
+        query only every :attr:`ID_BLOCK` rows); elsewhere the next ``n`` after the highest used or handed out."""
+        if not self.threaded:  # SQLite: after the highest used, and after the ones handed out but not yet written
+            ids = _next_ids(self.connection, model, n)
+            last = self._last.get(model, 0)
+            if ids and ids[0] <= last:
+                ids = list(range(last + 1, last + 1 + n))
+            if ids:
+                self._last[model] = ids[-1]
+            return ids
+        pool = self._ids.setdefault(model, [])
+        if len(pool) < n:
+            pool.extend(_next_ids(self.connection, model, max(n - len(pool), self.ID_BLOCK)))
+        taken = pool[:n]
+        del pool[:n]
+        return taken
 
 
 def _write(connection: Any, model: type[models.Model], fields: list, values: Any, batch_size: int) -> None:

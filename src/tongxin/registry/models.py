@@ -224,7 +224,12 @@ class Household(TongxinModel):
         indexes = [models.Index(fields=["community", "status"], name="registry_household_status")]
 
     def __str__(self) -> str:
-        return _("%(number)s户") % {"number": self.number}
+        return self.label(self.number)
+
+    @staticmethod
+    def label(number: str) -> str:
+        """How a household with this number is shown (its ``str``)."""
+        return _("%(number)s户") % {"number": number}
 
 
 class Person(TongxinModel):

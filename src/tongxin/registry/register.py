@@ -452,6 +452,7 @@ class RegisterImporter:
             with (
                 audit.audit_context(user=self.user, source=ObjectChange.Source.IMPORT, request_id=batch),
                 transaction.atomic(),
+                bulk.Writer() as self._writer,
             ):
                 self._changes: list[ObjectChange] = []
                 self._created: list[tuple[type, list[tuple[dict, str]]]] = []  # rows written without instances
@@ -459,6 +460,7 @@ class RegisterImporter:
                 self._matched: dict[int, int] = {}  # person → the row that matched them
                 hh_ids = self._households(households, out)
                 self._pass2(spill, hmap, dup_ids, dup_nokeys, households, hh_ids, out, progress)
+                self._write_households()
                 self._heads(hh_ids, out)
                 self._flush_changes()
                 if not commit or (all_or_nothing and out.counts["rejected"]):
@@ -543,6 +545,9 @@ class RegisterImporter:
         if buffer:
             _spill(buffer, spill)
         self._pass1_rows = n
+        # Keys (name, birth date, sex) of rows without an ID number: a chunk with a row carrying one of them
+        # may have to find a person an earlier chunk of this file created (see _chunk).
+        self._noid_keys = {key for key in seen if type(key) is tuple}
         for hh, lost in lost_rows.items():
             if hh in households:
                 households[hh].rows -= lost
@@ -606,7 +611,11 @@ class RegisterImporter:
         }
         ids: dict[str, int] = {}
         self._households_created: set[int] = set()
-        pending: list[Household] = []
+        # new households are written after the persons, with their heads (the foreign keys are checked at
+        # commit): id → (number, group, grid, address, registration status)
+        self._new_households: dict[int, tuple] = {}
+        self._new_heads: dict[int, int] = {}
+        pending: list[tuple[str, dict[str, Any]]] = []
         updates: dict[int, dict[str, Any]] = {}
         created = 0
         for number, info in households.items():
@@ -618,10 +627,7 @@ class RegisterImporter:
             }
             row = existing.get(number)
             if row is None:
-                hh = Household(community=community, number=number, status=Household.Status.ACTIVE)
-                for k, v in wanted.items():
-                    setattr(hh, k, v if v is not None else ("" if k in ("address", "registration_status") else None))
-                pending.append(hh)
+                pending.append((number, wanted))
                 created += 1
                 if len(pending) >= CHUNK:
                     self._create_households(pending, ids)
@@ -661,17 +667,51 @@ class RegisterImporter:
         self._hh_numbers = {pk: number for number, pk in ids.items()}
         return ids
 
-    def _create_households(self, batch: list[Household], ids: dict[str, int]) -> None:
-        """Write a batch of new households (their change-log entries follow once their heads are set)."""
+    def _create_households(self, batch: list[tuple[str, dict[str, Any]]], ids: dict[str, int]) -> None:
+        """Reserve the ids of a batch of new households (:meth:`_write_households` writes them)."""
         if self.write:
-            bulk.insert(batch)
-            for hh in batch:
-                ids[hh.number] = hh.pk
-                self._households_created.add(hh.pk)
+            pks = self._writer.ids(Household, len(batch))
+            for (number, wanted), pk in zip(batch, pks, strict=True):
+                ids[number] = pk
+                self._households_created.add(pk)
+                self._new_households[pk] = (
+                    number,
+                    wanted["group_id"],
+                    wanted["grid_id"],
+                    wanted["address"] or "",
+                    wanted["registration_status"] or "",
+                )
         else:
-            for hh in batch:
-                ids[hh.number] = -(len(ids) + 1)  # a placeholder: the household would be created
-                self._households_created.add(ids[hh.number])
+            for number, _wanted in batch:
+                ids[number] = -(len(ids) + 1)  # a placeholder: the household would be created
+                self._households_created.add(ids[number])
+
+    def _write_households(self) -> None:
+        """Write the new households with their heads (each one's first 户主/本人 row of the file that was
+        imported), and their creation entries."""
+        if not self.write or not self._new_households:
+            return
+        items = list(self._new_households.items())
+        self._new_households = {}
+        active = Household.Status.ACTIVE
+        for start in range(0, len(items), CHUNK):
+            rows = [
+                {
+                    "id": pk,
+                    "community_id": self.community.pk,
+                    "number": number,
+                    "status": active,
+                    "group_id": group_id,
+                    "grid_id": grid_id,
+                    "address": address,
+                    "registration_status": registration_status,
+                    "head_id": self._new_heads.get(pk),
+                }
+                for pk, (number, group_id, grid_id, address, registration_status) in items[start : start + CHUNK]
+            ]
+            bulk.insert_dicts(Household, rows, writer=self._writer)
+            self._created.append((Household, [(row, Household.label(row["number"])) for row in rows]))
+            self._flush_changes()
 
     def _pass2(self, spill, hmap, dup_ids, dup_nokeys, households, hh_ids, out: Outcome, progress) -> None:
         present = set(hmap.columns)
@@ -705,13 +745,29 @@ class RegisterImporter:
                     row[_I["warnings"]].append(_("户号“%(h)s”有 %(n)s 个户主") % {"h": hh, "n": info.heads})
             chunk.append(row)
             if len(chunk) >= CHUNK:
-                self._write_chunk(chunk, present, hh_ids, out)
+                self._chunk(chunk, present, hh_ids, out)
                 done += len(chunk)
                 chunk = []
                 if progress:
                     progress(self._pass1_rows + done, self._pass1_rows * 2)
         if chunk:
-            self._write_chunk(chunk, present, hh_ids, out)
+            self._chunk(chunk, present, hh_ids, out)
+        self._writer.wait()
+
+    def _chunk(self, chunk: list[tuple], present: set[str], hh_ids: dict[str, int], out: Outcome) -> None:
+        """Write a chunk. Its lookups run before the previous chunk's new rows are handed to the writer thread,
+        which inserts them while this chunk is decided (on PostgreSQL). A person created by an earlier chunk
+        is only found by name + birth date + sex, or by a masked ID number: a chunk with such a row first
+        waits for every earlier write."""
+        writer = self._writer
+        if any(
+            r[_I["masked_id"]] or (r[_I["name"]], r[_I["birth_date"]], r[_I["sex"]]) in self._noid_keys for r in chunk
+        ):
+            writer.wait()
+        found = self._lookup(chunk)
+        writer.release()
+        writer.hold()
+        self._write_chunk(chunk, found, present, hh_ids, out)
 
     def _values(self, row: tuple, present: set[str], out: Outcome) -> dict[str, Any]:
         """The person attributes the row sets (blank cells set nothing)."""
@@ -737,7 +793,9 @@ class RegisterImporter:
                 values["party_branch_id"] = branch_id
         return values
 
-    def _write_chunk(self, chunk: list[tuple], present: set[str], hh_ids: dict[str, int], out: Outcome) -> None:
+    def _lookup(self, chunk: list[tuple]) -> tuple:
+        """The persons a chunk's rows may be: by the keyed hash of the ID number, by a masked ID number, by name
+        + birth date + sex; and the persons of other communities this user may change."""
         community = self.community
         row_hash = {r[0]: crypto.keyed_hash("id", r[_I["id_number"]]) for r in chunk if r[_I["id_number"]]}
         hashes = set(row_hash.values())
@@ -786,7 +844,15 @@ class RegisterImporter:
         elif foreign:
             allowed = scoping.restrict(Person.objects.filter(pk__in=foreign), self.user, "change")
             may_change = set(allowed.values_list("pk", flat=True))
-        create: list[Person] = []
+        return row_hash, by_hash, by_masked, by_nokey, may_change
+
+    def _write_chunk(
+        self, chunk: list[tuple], found: tuple, present: set[str], hh_ids: dict[str, int], out: Outcome
+    ) -> None:
+        community = self.community
+        row_hash, by_hash, by_masked, by_nokey, may_change = found
+        create: list[dict[str, Any]] = []
+        arrivals: list[tuple[int, Any]] = []  # (new household, values or person id) of head rows, in file order
         update: list[Person] = []
         update_fields: set[str] = set()
         placed: list[tuple[Person, tuple]] = []
@@ -834,6 +900,11 @@ class RegisterImporter:
             if person is None:  # new: a row of values, no model instance (most rows of a first import)
                 values["community_id"] = community.pk
                 create.append(values)
+                if (
+                    values.get("household_id") in self._new_households
+                    and values.get("relationship") in HEAD_RELATIONSHIPS
+                ):
+                    arrivals.append((values["household_id"], values))
                 out.spilled(row, "created")
                 continue
             if person.pk in self._matched:  # e.g. once with the ID number, once without
@@ -892,6 +963,8 @@ class RegisterImporter:
             self._change(person, ObjectChange.Action.UPDATE, pre)
             out.spilled(row, "updated")
             placed.append((person, row))
+            if person.household_id in self._new_households and person.relationship in HEAD_RELATIONSHIPS:
+                arrivals.append((person.household_id, person.pk))
         new_keys: list[list[str]] = []
         for values in create:
             derived, extra = Person.lookup_values(values.get("id_number", ""), values.get("phone", ""), values["name"])
@@ -906,7 +979,9 @@ class RegisterImporter:
             self._memberships(placed)
             self._new_memberships(create)
             return
-        bulk.insert_dicts(Person, create)
+        bulk.insert_dicts(Person, create, writer=self._writer)
+        for household_id, who in arrivals:
+            self._new_heads.setdefault(household_id, who["id"] if isinstance(who, dict) else who)
         self._created.append((Person, [(values, values["name"]) for values in create]))
         if update:
             fields = {f.removesuffix("_id") for f in update_fields}
@@ -918,7 +993,7 @@ class RegisterImporter:
         keys = [(pk, k) for pk, extra in renamed for k in extra]
         keys += [(values["id"], k) for values, extra in zip(create, new_keys, strict=True) for k in extra]
         if keys:
-            bulk.insert_values(NameKey, ("person_id", "key"), keys)
+            bulk.insert_values(NameKey, ("person_id", "key"), keys, writer=self._writer)
         self._memberships(placed)
         self._new_memberships(create)
         if len(self._changes) + sum(len(rows) for _m, rows in self._created) >= CHUNK:
@@ -944,7 +1019,7 @@ class RegisterImporter:
                 )
                 shown.append(f"{values['name']} · {self._hh_numbers.get(household_id, '')}")
         if start:
-            bulk.insert_dicts(Membership, start)
+            bulk.insert_dicts(Membership, start, writer=self._writer)
             self._created.append((Membership, list(zip(start, shown, strict=True))))
 
     def _memberships(self, placed: list[tuple[Person, tuple]]) -> None:
@@ -1020,11 +1095,11 @@ class RegisterImporter:
     def _heads(self, hh_ids: dict[str, int], out: Outcome) -> None:
         """Point each household of the file at its head (the first 户主/本人 member); a household whose
         head left it in this run points at its remaining head member, or at nobody. Chunk by chunk: one
-        query for the heads, one for the households, one correlated UPDATE for those that change; new
-        households get their creation entry here, with their head."""
+        query for the heads, one for the households, one correlated UPDATE for those that change. (New
+        households are written with their heads by :meth:`_write_households`.)"""
         if not self.write:
             return
-        in_file = {pk for pk in hh_ids.values() if pk > 0}
+        in_file = {pk for pk in hh_ids.values() if pk > 0 and pk not in self._households_created}
         pks = sorted(in_file | set(self._left))
         current_heads = Membership.objects.filter(end__isnull=True, relationship__in=HEAD_RELATIONSHIPS)
         first_head = current_heads.filter(household_id=OuterRef("pk")).order_by("pk").values("person_id")[:1]
@@ -1068,7 +1143,7 @@ class RegisterImporter:
         if self._changes:
             audit.record_many(self._changes)
         for model, rows in self._created:
-            audit.record_created(model, rows, bulk.row_defaults(model))
+            audit.record_created(model, rows, bulk.row_defaults(model), writer=self._writer)
         self._changes = []
         self._created = []
 
