@@ -66,3 +66,40 @@ def test_report_block_is_replaced_not_repeated(tmp_path):
     assert text.count("<!-- bench:begin rows=300 format=csv db=sqlite -->") == 1
     assert "first" not in text and "second" in text and "other" in text
     assert text.index("second") < text.index("other") < text.index("<!-- bench:insert -->") < text.index("## Targets")
+
+
+def test_quick_bench_on_postgres_measures_the_write_floor(tmp_path):
+    """On PostgreSQL the bench also loads the import's own rows into a copy of the setup database (the write
+    floor). Run in the PostgreSQL pass of the suite only (it creates databases of its own)."""
+    import pytest
+
+    if not os.environ.get("TONGXIN_DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("the PostgreSQL pass of the suite runs it")
+    report = tmp_path / "performance.md"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGXIN_")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tongxin.bench",
+            "--quick",
+            "--db",
+            "postgres",
+            "--pg-url",
+            "postgres://postgres@127.0.0.1:5432/tongxin_bench_smoke",
+            "--write",
+            str(report),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = report.read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if line.startswith("| write floor"))
+    assert float(line.split("|")[4].replace(",", "")) > 0
+    assert "of the write floor**" in text and "(restated) import ≥ 50 % of the write floor" in text

@@ -78,7 +78,72 @@ def setup(args: dict[str, Any]) -> dict[str, Any]:
     RoleAssignment.objects.create(
         user=user, role=Role.objects.get(codename="official"), division=Division.objects.get(code=COUNTY)
     )
-    return {"seconds": time.perf_counter() - t0}
+    from django.db.models import Max
+
+    return {"seconds": time.perf_counter() - t0, "max_division_id": Division.objects.aggregate(m=Max("pk"))["m"]}
+
+
+# What the register import writes, in the order the floor loads it (the foreign keys are checked at commit).
+FLOOR_TABLES = (
+    ("org_division", "id > %(max_division_id)s"),  # the resident groups the import created
+    ("registry_partybranch", "TRUE"),
+    ("registry_household", "TRUE"),
+    ("registry_person", "TRUE"),
+    ("registry_membership", "TRUE"),
+    ("registry_namekey", "TRUE"),
+    ("core_objectchange", "source = 'import'"),
+)
+
+
+def dump(args: dict[str, Any]) -> dict[str, Any]:
+    """PostgreSQL, after the first import: copy the rows it wrote out of its tables (``COPY … TO``, binary)
+    into files, for :func:`floor`."""
+    from django.db import connection
+
+    directory = Path(args["dir"])
+    connection.ensure_connection()
+    raw = connection.connection
+    counts = {}
+    t0 = time.perf_counter()
+    for table, where in FLOOR_TABLES:
+        condition = where % {"max_division_id": int(args["max_division_id"] or 0)}
+        n = 0
+        with raw.cursor() as cur, (directory / f"{table}.copy").open("wb") as fh:
+            with cur.copy(f"COPY (SELECT * FROM {table} WHERE {condition}) TO STDOUT (FORMAT BINARY)") as copy:
+                for data in copy:
+                    fh.write(data)
+            cur.execute(f"SELECT COUNT(*) FROM {table} WHERE {condition}")
+            n = cur.fetchone()[0]
+        counts[table] = n
+    return {"seconds": time.perf_counter() - t0, "counts": counts}
+
+
+def floor(args: dict[str, Any]) -> dict[str, Any]:
+    """The write floor: load the first import's own finished rows (persons, households, memberships, name
+    readings, groups, change log; as :func:`dump` copied them) into the real, indexed tables of a database
+    as it was before the import, with ``COPY … FROM`` in one transaction (foreign keys checked at commit). No
+    reading, validation, hashing or encryption: what the database alone needs for what the import writes."""
+    from django.db import connection
+
+    directory = Path(args["dir"])
+    connection.ensure_connection()
+    raw = connection.connection
+    t0, cpu0 = time.perf_counter(), _cpu()
+    with raw.transaction(), raw.cursor() as cur:
+        for table, _where in FLOOR_TABLES:
+            with (
+                cur.copy(f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy,
+                (directory / f"{table}.copy").open("rb") as fh,
+            ):
+                while data := fh.read(1 << 20):
+                    copy.write(data)
+    seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM registry_person")
+        persons = cur.fetchone()[0]
+        cur.execute("SELECT COUNT(*) FROM core_objectchange WHERE source = 'import'")
+        entries = cur.fetchone()[0]
+    return {"seconds": seconds, "cpu_seconds": cpu, "rows": persons, "changes": entries}
 
 
 def ceiling(args: dict[str, Any]) -> dict[str, Any]:
@@ -375,6 +440,8 @@ PHASES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "setup": setup,
     "ceiling": ceiling,
     "import": tongxin_import,
+    "dump": dump,
+    "floor": floor,
     "iexport": iexport,
     "seed": seed,
     "search": search_latency,

@@ -130,6 +130,15 @@ def _database_section(kind: str, res: dict[str, Any], run: dict[str, Any]) -> li
         )
 
     lines.append(row(f"ceiling: read the file + load the raw rows into a plain table ({copy})", ceiling))
+    floor = res.get("floor")
+    if floor:
+        lines.append(
+            row(
+                "write floor: the import's own finished rows (persons, households, memberships, name readings, "
+                f"change log: {_n(floor['changes'])} entries) `COPY`'d into the real, indexed tables, one transaction",
+                floor,
+            )
+        )
     lines.append(row("**Tongxin import** (read + validate + upsert + households + memberships + audit)", first))
     lines.append(
         row(
@@ -144,8 +153,9 @@ def _database_section(kind: str, res: dict[str, Any], run: dict[str, Any]) -> li
     s1, s2, s3 = first["summary"], unchanged["summary"], changed["summary"]
     expected = run["rows"] // CHANGED_EVERY
     ratio = rate(first) / rate(iex) if rate(iex) else 0
+    floor_share = f" and **{_pct(rate(first) / rate(floor))} of the write floor**" if floor else ""
     lines.append(
-        f"Tongxin's import runs at **{_pct(rate(first) / top)} of the ceiling** and **{_x(ratio)} "
+        f"Tongxin's import runs at **{_pct(rate(first) / top)} of the ceiling**{floor_share}, **{_x(ratio)} "
         f"django-import-export's rate**. First import: {_n(s1['created'])} persons created, "
         f"{_n(s1['households_created'])} households, {_n(s1['rejected'])} rows rejected, "
         f"{_n(s1['warnings'])} with warnings. Unchanged re-import: {_n(s2['unchanged'])} unchanged, "
@@ -205,6 +215,15 @@ def targets(run: dict[str, Any]) -> list[dict[str, str]]:
         share >= TARGET_CEILING_SHARE,
         f"{(TARGET_CEILING_SHARE - share) * 100:.0f} points short",
     )
+    if res.get("floor"):
+        floor = rate(res["floor"])
+        add(
+            "(restated) import ≥ 50 % of the write floor (the import's own rows `COPY`'d into the indexed tables)",
+            f"{_pct(first / floor)} ({_n(first)} of {_n(floor)} rows/s); the floor itself is "
+            f"{_pct(floor / top)} of the ceiling",
+            first / floor >= TARGET_CEILING_SHARE,
+            f"{(TARGET_CEILING_SHARE - first / floor) * 100:.0f} points short",
+        )
     add(
         "import ≥ 30× django-import-export (default settings)",
         f"{_x(times)} ({_n(first)} vs {_n(iex)} rows/s)",

@@ -801,7 +801,9 @@ class RegisterImporter:
         hashes = set(row_hash.values())
         by_hash: dict[str, Person] = {}
         if hashes:
-            for p in Person.objects.filter(id_hash__in=list(hashes)):
+            # "<> ''" spelled out: PostgreSQL proves a partial index's condition from an IN list of at most
+            # 100 values, and without the unique index this is a scan of every person, per chunk
+            for p in Person.objects.filter(id_hash__in=list(hashes)).exclude(id_hash=""):
                 by_hash[p.id_hash] = p
         # By name + birth date + sex: a row without an ID number finds the person however registered (a
         # blank cell never makes a second person); a row with a new ID number finds a person registered
