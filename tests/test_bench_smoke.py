@@ -9,32 +9,25 @@ import subprocess
 import sys
 
 
-def test_quick_bench_on_sqlite_writes_the_report(tmp_path):
+def _quick_bench(tmp_path, *args: str, timeout: int = 120) -> tuple[subprocess.CompletedProcess, str]:
+    """Run ``python -m tongxin.bench --quick ARGS`` in a clean environment; (the process, its report)."""
     report = tmp_path / "performance.md"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TONGXIN_")}
+    command = [sys.executable, "-m", "tongxin.bench", "--quick", *args, "--write", str(report)]
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tongxin.bench",
-            "--quick",
-            "--db",
-            "sqlite",
-            "--search-persons",
-            "700",
-            "--write",
-            str(report),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ],
+        [*command, "--cache-dir", str(tmp_path / "cache")],
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    text = report.read_text(encoding="utf-8")
+    return proc, report.read_text(encoding="utf-8")
+
+
+def test_quick_bench_on_sqlite_writes_the_report(tmp_path):
+    proc, text = _quick_bench(tmp_path, "--db", "sqlite", "--search-persons", "700")
     assert "<!-- bench:begin rows=300 format=csv db=sqlite -->" in text
     for heading in ("### Measured: 300 rows (CSV), SQLite", "#### SQLite", "#### Targets (SQLite, this run)"):
         assert heading in text
@@ -75,31 +68,9 @@ def test_quick_bench_on_postgres_measures_the_write_floor(tmp_path):
 
     if not os.environ.get("TONGXIN_DATABASE_URL", "").startswith("postgres"):
         pytest.skip("the PostgreSQL pass of the suite runs it")
-    report = tmp_path / "performance.md"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGXIN_")}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tongxin.bench",
-            "--quick",
-            "--db",
-            "postgres",
-            "--pg-url",
-            "postgres://postgres@127.0.0.1:5432/tongxin_bench_smoke",
-            "--write",
-            str(report),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    _proc, text = _quick_bench(
+        tmp_path, "--db", "postgres", "--pg-url", "postgres://postgres@127.0.0.1:5432/tongxin_bench_smoke", timeout=180
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    text = report.read_text(encoding="utf-8")
     line = next(line for line in text.splitlines() if line.startswith("| write floor"))
     assert float(line.split("|")[4].replace(",", "")) > 0
     assert "of the write floor**" in text and "(restated) import ≥ 50 % of the write floor" in text
