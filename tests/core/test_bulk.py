@@ -61,7 +61,7 @@ def test_insert_dicts_writes_rows_of_values_and_record_created_logs_them(world):
         rows.append({**values, **derived})
     with audit.audit_context(source=ObjectChange.Source.IMPORT) as ctx:
         bulk.insert_dicts(Person, rows)
-        assert audit.record_created(Person, [(r, r["name"]) for r in rows], bulk.row_defaults(Person)) == 2
+        assert audit.record_created(Person, [(r, r["name"]) for r in rows]) == 2
     first = Person.objects.get(pk=rows[0]["id"])
     assert first.id_number == "11010519491231002X" and first.life_status == "living" and first.created
     assert Person.objects.filter(id_hash=rows[0]["id_hash"]).count() == 1

@@ -262,12 +262,11 @@ def record_many(entries: list[tuple[models.Model, str, dict | None]], batch_size
 def record_created(
     model: type[models.Model],
     rows: Iterable[tuple[dict[str, Any], str]],
-    defaults: dict[str, Any],
     batch_size: int = 5000,
     writer: Any = None,
 ) -> int:
     """Log the creation of rows written by :func:`tongxin.core.bulk.insert_dicts`: (values with the primary key,
-    object repr) each, ``defaults`` for the attnames the values leave out. The rows' community is their
+    object repr) each; the attnames the values leave out have their defaults. The rows' community is their
     ``community_id`` (models scoped by ``community``). With a :class:`tongxin.core.bulk.Writer` they are
     written in its thread. Returns the count."""
     from django.utils import timezone
@@ -277,6 +276,7 @@ def record_created(
     ctx = current()
     user = ctx.actor()
     now = timezone.now()
+    defaults = bulk.row_defaults(model)
     type_id = ContentType.objects.get_for_model(model, for_concrete_model=False).pk
     pk = model._meta.pk.attname
     by_community = getattr(model, "scope_division", None) == "community"

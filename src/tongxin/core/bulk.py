@@ -58,6 +58,11 @@ def _converter(field: models.Field, connection: Any) -> Callable[[Any], Any] | N
     return lambda v: field.get_db_prep_save(v, connection)
 
 
+def _is_timestamp(field: models.Field) -> bool:
+    """An ``auto_now`` / ``auto_now_add`` field: the bulk writers set it to the time of the write."""
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
 def _next_ids(connection: Any, model: type[models.Model], n: int) -> list[int]:
     table = model._meta.db_table
     pk = model._meta.pk.column
@@ -88,7 +93,7 @@ def insert(objs: Sequence[models.Model], *, batch_size: int = 5000) -> None:
     fields = list(model._meta.concrete_fields)
     now = timezone.now()
     for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+        if _is_timestamp(f):
             for obj in objs:
                 setattr(obj, f.attname, now)
     ids = _next_ids(connection, model, len(objs))
@@ -103,9 +108,7 @@ def row_defaults(model: type[models.Model]) -> dict[str, Any]:
     """attname → default of a model's concrete fields other than the primary key and the timestamps that
     :func:`insert_dicts` sets (a callable default is called once per call: the same for a whole batch)."""
     return {
-        f.attname: f.get_default()
-        for f in model._meta.concrete_fields
-        if not f.primary_key and not (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+        f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key and not _is_timestamp(f)
     }
 
 
@@ -127,10 +130,8 @@ def insert_dicts(
     fields = list(model._meta.concrete_fields)
     pk = model._meta.pk.attname
     now = timezone.now()
-    defaults = dict(row_defaults(model))
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = now
+    defaults = row_defaults(model)
+    defaults.update((f.attname, now) for f in fields if _is_timestamp(f))
     if connection.vendor not in ("postgresql", "sqlite"):  # pragma: no cover - other databases
         if writer is not None:
             writer.wait()
@@ -209,6 +210,7 @@ class Writer:
         self._ids: dict[type[models.Model], list[int]] = {}
         self._held: list[Callable[[], Any]] | None = None
         self._last: dict[type[models.Model], int] = {}
+        self._cancelled = False
 
     def __enter__(self) -> Writer:
         if self.threaded:
@@ -221,6 +223,8 @@ class Writer:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is None:
             self.release()
+        else:  # the transaction rolls back: what is still queued need not be written first
+            self._cancelled = True
         self._held = None
         if self._thread is not None:
             self._queue.join()
@@ -237,7 +241,7 @@ class Writer:
             try:
                 if job is None:
                     return
-                if self._error is None:  # after an error the rest is skipped: the transaction rolls back
+                if self._error is None and not self._cancelled:  # after an error the transaction rolls back
                     job()
             except BaseException as error:
                 self._error = error

@@ -38,7 +38,15 @@ from tongxin.core import audit, bulk, codes, crypto, idnumber, normalize, scopin
 from tongxin.core.importer import HeaderMap, ImportFileError, cell_text, estimate_rows, map_headers, read_rows
 from tongxin.core.models import ObjectChange
 from tongxin.org.models import Division, Grid
-from tongxin.registry.models import HEAD_RELATIONSHIPS, Household, Membership, NameKey, PartyBranch, Person
+from tongxin.registry.models import (
+    DERIVED_FIELDS,
+    HEAD_RELATIONSHIPS,
+    Household,
+    Membership,
+    NameKey,
+    PartyBranch,
+    Person,
+)
 
 CHUNK = 2000
 SPILL_BATCH = 1000
@@ -304,7 +312,7 @@ class RegisterImporter:
         sex_text = values.get("sex", "")
         sex = ""
         if sex_text:
-            sex = self._code({"sex": sex_text.rstrip("性")}, "sex", "sex", None, [], "")
+            sex = self._lookup_code("sex", sex_text.rstrip("性"))
             if not sex:
                 errors.append(_("性别“%(v)s”无法识别（应为男或女）") % {"v": sex_text})
         birth: datetime.date | None = None
@@ -413,15 +421,20 @@ class RegisterImporter:
         )
         return spilled, errors, warnings
 
+    def _lookup_code(self, table: str, text: str) -> str:
+        """The code of ``text`` in a code table ('' when unknown); a register repeats a few dozen spellings, so
+        each is looked up once per run."""
+        code = self._codes.get((table, text))
+        if code is None:
+            entry = codes.table(table).lookup(text)
+            code = self._codes[(table, text)] = entry.code if entry is not None else ""
+        return code
+
     def _code(self, values, column, table, errors, warnings, message) -> str:
         text = values.get(column, "")
         if not text:
             return ""
-        key = (table, text)
-        code = self._codes.get(key)
-        if code is None:  # a register repeats a few dozen spellings: look each up once
-            entry = codes.table(table).lookup(text)
-            code = self._codes[key] = entry.code if entry is not None else ""
+        code = self._lookup_code(table, text)
         if not code:
             (errors if errors is not None else warnings).append(message % {"v": text})
         return code
@@ -988,7 +1001,7 @@ class RegisterImporter:
         if update:
             fields = {f.removesuffix("_id") for f in update_fields}
             if fields & {"id_number", "phone", "name"}:
-                fields |= {"id_hash", "id_tail", "phone_hash", "phone_tail", "pinyin", "initials"}
+                fields |= set(DERIVED_FIELDS)
             Person.objects.bulk_update(update, [*fields, "last_updated"], batch_size=CHUNK)
         if renamed:
             NameKey.objects.filter(person_id__in=[pk for pk, _e in renamed]).delete()
@@ -1019,7 +1032,7 @@ class RegisterImporter:
                         "relationship": values.get("relationship", ""),
                     }
                 )
-                shown.append(f"{values['name']} · {self._hh_numbers.get(household_id, '')}")
+                shown.append(self._membership_label(values["name"], household_id))
         if start:
             bulk.insert_dicts(Membership, start, writer=self._writer)
             self._created.append((Membership, list(zip(start, shown, strict=True))))
@@ -1040,7 +1053,7 @@ class RegisterImporter:
             if not person.household_id:
                 if m is not None:  # moved in from another community without a household here
                     pre = audit.serialize(m, m2m=False)
-                    m._audit_repr = f"{person.name} · {self._hh_numbers.get(m.household_id, '')}"
+                    m._audit_repr = self._membership_label(person.name, m.household_id)
                     m.end = self.today
                     m.reason = _("居民花名册导入：迁入本社区")
                     close.append(m)
@@ -1051,7 +1064,7 @@ class RegisterImporter:
             if m is not None and m.household_id == person.household_id:
                 if person.relationship and m.relationship != person.relationship:
                     pre = audit.serialize(m, m2m=False)
-                    m._audit_repr = f"{person.name} · {self._hh_numbers.get(m.household_id, '')}"
+                    m._audit_repr = self._membership_label(person.name, m.household_id)
                     m.relationship = person.relationship
                     relabel.append(m)
                     self._change(m, ObjectChange.Action.UPDATE, pre)
@@ -1059,7 +1072,7 @@ class RegisterImporter:
                 continue
             if m is not None:
                 pre = audit.serialize(m, m2m=False)
-                m._audit_repr = f"{person.name} · {self._hh_numbers.get(m.household_id, '')}"
+                m._audit_repr = self._membership_label(person.name, m.household_id)
                 m.end = self.today
                 m.reason = _("居民花名册导入：迁入其他户")
                 close.append(m)
@@ -1073,7 +1086,7 @@ class RegisterImporter:
                 relationship=person.relationship,
                 start=self.today if m is not None else None,
             )
-            new._audit_repr = f"{person.name} · {self._hh_numbers.get(person.household_id, '')}"
+            new._audit_repr = self._membership_label(person.name, person.household_id)
             start.append(new)
             self._touch_household(person.household_id)
         if not self.write:
@@ -1086,6 +1099,10 @@ class RegisterImporter:
             bulk.insert(start)
             for m in start:
                 self._change(m, ObjectChange.Action.CREATE, None)
+
+    def _membership_label(self, name: str, household_id: int) -> str:
+        """How the change log shows a membership written by the import (without loading its household)."""
+        return f"{name} · {self._hh_numbers.get(household_id, '')}"
 
     def _touch_household(self, household_id: int) -> None:
         """A household whose membership changed counts as updated (unless created by this import)."""
@@ -1116,18 +1133,14 @@ class RegisterImporter:
                 heads.setdefault(hh_id, person_id)
             changed: list[int] = []
             for hh in Household.objects.filter(pk__in=part):
-                new = hh.pk in self._households_created
                 head = heads.get(hh.pk)
                 head_left = hh.head_id is not None and hh.head_id in self._left.get(hh.pk, ())
                 if (head is not None or head_left) and (hh.pk in in_file or head_left) and hh.head_id != head:
-                    pre = None if new else audit.serialize(hh, m2m=False)
+                    pre = audit.serialize(hh, m2m=False)
                     hh.head_id = head
                     changed.append(hh.pk)
-                    if pre is not None:
-                        self._change(hh, ObjectChange.Action.UPDATE, pre)
-                        self._touch_household(hh.pk)
-                if new:
-                    self._change(hh, ObjectChange.Action.CREATE, None)
+                    self._change(hh, ObjectChange.Action.UPDATE, pre)
+                    self._touch_household(hh.pk)
             if changed:  # one correlated UPDATE instead of bulk_update's CASE per row
                 now = timezone.now()
                 Household.objects.filter(pk__in=changed).update(head_id=Subquery(first_head), last_updated=now)
@@ -1145,7 +1158,7 @@ class RegisterImporter:
         if self._changes:
             audit.record_many(self._changes)
         for model, rows in self._created:
-            audit.record_created(model, rows, bulk.row_defaults(model), writer=self._writer)
+            audit.record_created(model, rows, writer=self._writer)
         self._changes = []
         self._created = []
 
