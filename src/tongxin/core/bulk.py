@@ -308,15 +308,16 @@ def _write(connection: Any, model: type[models.Model], fields: list, values: Any
     columns = ", ".join(qn(f.column) for f in fields)
 
     def converted(batch):
+        # a generator: on PostgreSQL each row is converted (encrypted, JSON-encoded) as COPY sends it, so that
+        # the server inserts the first rows while Python converts the next ones
         if not converters:
-            return [tuple(row) for row in batch]
-        rows = []
+            yield from batch
+            return
         for row in batch:
             row = list(row)
             for i, c in converters:  # only the columns that need it (most are taken as they are)
                 row[i] = c(row[i])
-            rows.append(row)
-        return rows
+            yield row
 
     batch: list = []
     with connection.cursor() as cursor:

@@ -196,7 +196,7 @@ class Household(TongxinModel):
         COLLECTIVE = "collective", _("集体户")
 
     community = _community_fk("households")
-    number = models.CharField(_("户号"), max_length=32, db_index=True)  # searched by number alone
+    number = models.CharField(_("户号"), max_length=32)  # searched by number alone: see Meta.indexes
     group = _group_fk("group_households")
     grid = _grid_fk("households")
     dwelling = models.ForeignKey(
@@ -221,7 +221,11 @@ class Household(TongxinModel):
         verbose_name_plural = _("户")
         ordering = ("community__code", "number")
         constraints = [models.UniqueConstraint(fields=["community", "number"], name="registry_household_unique_number")]
-        indexes = [models.Index(fields=["community", "status"], name="registry_household_status")]
+        indexes = [
+            models.Index(fields=["community", "status"], name="registry_household_status"),
+            # the search box's exact household number (one index: db_index would add a pattern twin)
+            models.Index(fields=["number"], name="registry_household_number"),
+        ]
 
     def __str__(self) -> str:
         return self.label(self.number)
@@ -326,13 +330,16 @@ class Person(TongxinModel):
         return self.name
 
     @staticmethod
-    def lookup_values(id_number: str, phone: str, name: str) -> tuple[dict[str, str], list[str]]:
-        """The lookup columns (:data:`DERIVED_FIELDS`) of these clear values, and the name's further readings."""
+    def lookup_values(
+        id_number: str, phone: str, name: str, id_hash: str | None = None
+    ) -> tuple[dict[str, str], list[str]]:
+        """The lookup columns (:data:`DERIVED_FIELDS`) of these clear values, and the name's further readings
+        (``id_hash``: the ID number's keyed hash when the caller has it already)."""
         full, initials = pinyin.keys(name)
         first_full = full[0][:128] if full else ""
         first_initials = initials[0][:32] if initials else ""
         values = {
-            "id_hash": crypto.keyed_hash("id", id_number),
+            "id_hash": crypto.keyed_hash("id", id_number) if id_hash is None else id_hash,
             "id_tail": crypto.suffix_hash("id", id_number),
             "phone_hash": crypto.keyed_hash("phone", phone),
             "phone_tail": crypto.suffix_hash("phone", phone),
@@ -409,11 +416,13 @@ class Person(TongxinModel):
 class NameKey(models.Model):
     """A further pinyin reading of a person's name (full or initials), for search: 曾 is zeng and ceng."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys")
-    key = models.CharField(max_length=128, db_index=True)
+    # person_id lookups use the unique (person, key) index; keys are searched by prefix (one pattern index)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys", db_index=False)
+    key = models.CharField(max_length=128)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "key"], name="registry_namekey_unique")]
+        indexes = [models.Index(fields=["key"], name="registry_namekey_key", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return self.key
@@ -435,7 +444,10 @@ class Membership(TongxinModel):
 
     community = _community_fk("memberships")
     # PROTECT: a household with members (past or present) keeps its history; mark it dissolved instead
-    household = models.ForeignKey(Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="memberships")
+    # db_index=False: the (household, end) index serves lookups by household
+    household = models.ForeignKey(
+        Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="memberships", db_index=False
+    )
     person = models.ForeignKey(Person, verbose_name=_("居民"), on_delete=models.CASCADE, related_name="memberships")
     relationship = models.CharField(_("与户主关系"), max_length=2, choices=codes.choices("relationship"), blank=True)
     start = models.DateField(_("起始日期"), null=True, blank=True)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -215,6 +215,33 @@ def _spilled(spill) -> Iterator[tuple]:
         if len(head) < 8:
             return
         yield from marshal.loads(spill.read(int.from_bytes(head, "little")))
+
+
+def _namesakes(community_id: int, keys: set[tuple[str, str]]) -> Iterator[tuple]:
+    """(pk, name, birth date, sex, ID hash) of the community's persons with one of the (name, ISO birth date)
+    ``keys``. On PostgreSQL one probe of the (community, name, birth date) index per key, joined to the keys
+    as arrays: filtering by the names and the dates separately would read every namesake of a large
+    community (common names recur thousands of times in a million persons)."""
+    if not keys:
+        return iter(())
+    connection = connections[router.db_for_read(Person)]
+    if connection.vendor != "postgresql":
+        births = {datetime.date.fromisoformat(b) for _n, b in keys}
+        return iter(
+            Person.objects.filter(community_id=community_id, name__in={n for n, _b in keys}, birth_date__in=births)
+            .order_by()
+            .values_list("pk", "name", "birth_date", "sex", "id_hash")
+        )
+    names, births = zip(*sorted(keys), strict=True)
+    table = connection.ops.quote_name(Person._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id, p.name, p.birth_date, p.sex, p.id_hash FROM {table} p"
+            " JOIN unnest(%s::varchar[], %s::date[]) AS k(name, birth)"
+            " ON p.community_id = %s AND p.name = k.name AND p.birth_date = k.birth",
+            [list(names), [datetime.date.fromisoformat(b) for b in births], community_id],
+        )
+        return iter(cursor.fetchall())
 
 
 class RegisterImporter:
@@ -816,7 +843,7 @@ class RegisterImporter:
         if hashes:
             # "<> ''" spelled out: PostgreSQL proves a partial index's condition from an IN list of at most
             # 100 values, and without the unique index this is a scan of every person, per chunk
-            for p in Person.objects.filter(id_hash__in=list(hashes)).exclude(id_hash=""):
+            for p in Person.objects.filter(id_hash__in=list(hashes)).exclude(id_hash="").order_by():
                 by_hash[p.id_hash] = p
         # By name + birth date + sex: a row without an ID number finds the person however registered (a
         # blank cell never makes a second person); a row with a new ID number finds a person registered
@@ -829,7 +856,7 @@ class RegisterImporter:
         if masked_rows:
             tails = {crypto.suffix_hash("id", r[_I["masked_id"]]) for r in masked_rows}
             names = {r[_I["name"]] for r in masked_rows}
-            for p in Person.objects.filter(community=community, id_tail__in=tails, name__in=names):
+            for p in Person.objects.filter(community=community, id_tail__in=tails, name__in=names).order_by():
                 key = (p.name, p.id_number[:6], p.id_number[-4:])
                 by_masked.setdefault(key, []).append(p)
         by_nokey: dict[tuple, list[Person]] = {}
@@ -840,16 +867,13 @@ class RegisterImporter:
             for r in nokey_rows:
                 key = (r[_I["name"]], r[_I["birth_date"]], r[_I["sex"]])
                 keys[key] = keys.get(key, True) and bool(r[_I["id_number"]])
-            births = {datetime.date.fromisoformat(k[1]) for k in keys if k[1]}
             matched: list[int] = []
-            for pk, name, birth, sex, id_hash in Person.objects.filter(
-                community=community, name__in={k[0] for k in keys}, birth_date__in=births
-            ).values_list("pk", "name", "birth_date", "sex", "id_hash"):
+            for pk, name, birth, sex, id_hash in _namesakes(community.pk, {(k[0], k[1]) for k in keys if k[1]}):
                 has_id = keys.get((name, birth.isoformat(), sex))
                 if has_id is not None and not (has_id and id_hash):  # a row's new ID number: persons without one
                     matched.append(pk)
             if matched:
-                for p in Person.objects.filter(pk__in=matched):
+                for p in Person.objects.filter(pk__in=matched).order_by():
                     key = (p.name, p.birth_date.isoformat() if p.birth_date else "", p.sex)
                     by_nokey.setdefault(key, []).append(p)
         foreign = [p.pk for p in by_hash.values() if p.community_id != community.pk]
@@ -914,6 +938,7 @@ class RegisterImporter:
                 person = matches[0] if matches else None
             if person is None:  # new: a row of values, no model instance (most rows of a first import)
                 values["community_id"] = community.pk
+                values["_row"] = row[0]  # for its ID number's hash (taken out before the write)
                 create.append(values)
                 if (
                     values.get("household_id") in self._new_households
@@ -982,7 +1007,10 @@ class RegisterImporter:
                 arrivals.append((person.household_id, person.pk))
         new_keys: list[list[str]] = []
         for values in create:
-            derived, extra = Person.lookup_values(values.get("id_number", ""), values.get("phone", ""), values["name"])
+            number = values.pop("_row")
+            derived, extra = Person.lookup_values(
+                values.get("id_number", ""), values.get("phone", ""), values["name"], row_hash.get(number, "")
+            )
             values.update(derived)
             new_keys.append(extra)
         renamed: list[tuple[int, list[str]]] = []
