@@ -100,3 +100,40 @@ def test_writer_writes_in_order_with_reserved_keys_and_raises_its_errors(world):
         assert str(exc) == "boom"
     else:  # pragma: no cover - the error must reach the caller
         raise AssertionError("the writer's error was lost")
+
+
+def test_update_writes_the_fields_given_and_the_time_of_the_write(world):
+    import time_machine
+
+    households = [Household(community=world.a, number=f"U{i}") for i in range(2)]
+    bulk.insert(households)
+    people = [
+        Person(community=world.a, name=f"甲{i}", sex="1", birth_date=datetime.date(1980, 1, 1 + i), notes="留")
+        for i in range(3)
+    ]
+    bulk.insert(people)
+    before = {p.pk: p.last_updated for p in Person.objects.filter(pk__in=[p.pk for p in people])}
+    people[0].phone, people[0].household = "13912345678", households[0]
+    people[1].birth_date, people[1].notes = datetime.date(1981, 5, 6), "改了也不写"
+    with time_machine.travel(datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC), tick=False):
+        bulk.update(people[:2], ["phone", "household", "birth_date"])
+    first, second, third = (Person.objects.get(pk=p.pk) for p in people)
+    assert first.phone == "13912345678" and first.household_id == households[0].pk
+    with connection.cursor() as cursor:  # encrypted like any other write
+        cursor.execute("SELECT phone FROM registry_person WHERE id = %s", [first.pk])
+        assert "13912345678" not in cursor.fetchone()[0]
+    assert second.birth_date == datetime.date(1981, 5, 6) and second.notes == "留"  # notes: not a field given
+    assert first.last_updated.year == second.last_updated.year == 2030  # auto_now, as save() sets it
+    assert third.last_updated == before[third.pk] and third.birth_date == datetime.date(1980, 1, 3)
+    # through a writer, twice in one transaction (the temporary table is made afresh each time)
+    with bulk.Writer() as writer:
+        first.name, second.name = "乙0", "乙1"
+        bulk.update([first, second], ["name"], writer=writer)
+        third.household = households[1]
+        bulk.update([third], ["household"], writer=writer)
+        writer.wait()
+        assert set(Person.objects.filter(pk__in=[p.pk for p in people]).values_list("name", "household_id")) == {
+            ("乙0", households[0].pk),
+            ("乙1", None),
+            ("甲2", households[1].pk),
+        }

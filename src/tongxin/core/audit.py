@@ -12,7 +12,7 @@ import datetime
 import decimal
 import functools
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,16 +121,26 @@ def _masked(value: Any) -> Any:
     return mask(str(value))
 
 
-def serialize_values(model: type[models.Model], values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    """The audited state of a row given as attname → value (``defaults`` for the attnames it leaves out), as
-    :func:`serialize` gives it for an object: for bulk writers that build rows without model instances."""
-    data: dict[str, Any] = {}
-    for name, attname, personal in _audited_fields(model):
-        value = values[attname] if attname in values else defaults.get(attname)
-        if personal and value:
-            value = _masked(value)
-        data[name] = value if type(value) in _PLAIN else _jsonable(value)
-    return data
+def values_serializer(
+    model: type[models.Model], defaults: dict[str, Any]
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A function giving the audited state of a row given as attname → value (``defaults`` for the attnames it
+    leaves out), as :func:`serialize` gives it for an object: for bulk writers that build rows without model
+    instances (the field list is resolved once, not per row)."""
+    fields = [(name, attname, defaults.get(attname)) for name, attname, personal in _audited_fields(model)]
+    personal = [name for name, _attname, is_personal in _audited_fields(model) if is_personal]
+
+    def serialize_row(values: dict[str, Any]) -> dict[str, Any]:
+        data = {name: values.get(attname, default) for name, attname, default in fields}
+        for name in personal:
+            if data[name]:
+                data[name] = _masked(data[name])
+        for name, value in data.items():
+            if type(value) not in _PLAIN:
+                data[name] = _jsonable(value)
+        return data
+
+    return serialize_row
 
 
 def serialize(obj: models.Model, m2m: bool = True) -> dict[str, Any]:
@@ -282,6 +292,7 @@ def record_created(
     by_community = getattr(model, "scope_division", None) == "community"
     create = ObjectChange.Action.CREATE
     user_id, user_name = (user.pk, user.get_username()) if user is not None else (None, "")
+    serialize_row = values_serializer(model, defaults)
     entries = [
         (
             now,
@@ -296,7 +307,7 @@ def record_created(
             text[:200],
             values.get("community_id") if by_community else None,
             None,
-            serialize_values(model, values, defaults),
+            serialize_row(values),
             "",
         )
         for values, text in rows

@@ -25,6 +25,12 @@ DERIVED_FIELDS = ("id_hash", "id_tail", "phone_hash", "phone_tail", "pinyin", "i
 AGE_BANDS = (("0-17", 0, 17), ("18-59", 18, 59), ("60-64", 60, 64), ("65-79", 65, 79), ("80+", 80, 200))
 
 
+# References into the division tree and to grids (reference data: never deleted while referenced, which
+# Django's PROTECT enforces, or nulled by Django for SET_NULL) carry no database constraint: a checked
+# reference costs every row a trigger at commit, several per person of a million-row register import. The
+# links between the registry's own rows (person, household, membership) keep theirs.
+
+
 def _community_fk(related_name: str) -> models.ForeignKey:
     return models.ForeignKey(
         Division,
@@ -32,6 +38,7 @@ def _community_fk(related_name: str) -> models.ForeignKey:
         on_delete=models.PROTECT,
         related_name=related_name,
         limit_choices_to={"level": Division.Level.COMMUNITY},
+        db_constraint=False,
     )
 
 
@@ -44,12 +51,19 @@ def _group_fk(related_name: str) -> models.ForeignKey:
         blank=True,
         related_name=related_name,
         limit_choices_to={"level": Division.Level.GROUP},
+        db_constraint=False,
     )
 
 
 def _grid_fk(related_name: str) -> models.ForeignKey:
     return models.ForeignKey(
-        Grid, verbose_name=_("网格"), on_delete=models.SET_NULL, null=True, blank=True, related_name=related_name
+        Grid,
+        verbose_name=_("网格"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        db_constraint=False,
     )
 
 

@@ -235,10 +235,13 @@ def _namesakes(community_id: int, keys: set[tuple[str, str]]) -> Iterator[tuple]
     names, births = zip(*sorted(keys), strict=True)
     table = connection.ops.quote_name(Person._meta.db_table)
     with connection.cursor() as cursor:
+        # LATERAL with OFFSET 0 (kept apart from the outer query): one index probe per key, whatever the
+        # planner believes of a table this very transaction is filling (its statistics predate the import)
         cursor.execute(
-            f"SELECT p.id, p.name, p.birth_date, p.sex, p.id_hash FROM {table} p"
-            " JOIN unnest(%s::varchar[], %s::date[]) AS k(name, birth)"
-            " ON p.community_id = %s AND p.name = k.name AND p.birth_date = k.birth",
+            "SELECT p.id, p.name, p.birth_date, p.sex, p.id_hash"
+            " FROM unnest(%s::varchar[], %s::date[]) AS k(name, birth), LATERAL ("
+            f" SELECT id, name, birth_date, sex, id_hash FROM {table}"
+            " WHERE community_id = %s AND name = k.name AND birth_date = k.birth OFFSET 0) p",
             [list(names), [datetime.date.fromisoformat(b) for b in births], community_id],
         )
         return iter(cursor.fetchall())
@@ -696,14 +699,14 @@ class RegisterImporter:
             pks = list(updates)
             for start in range(0, len(pks), CHUNK):
                 changed = list(Household.objects.filter(pk__in=pks[start : start + CHUNK]))
-                fields: set[str] = {"last_updated"}
+                fields: set[str] = set()
                 for hh in changed:
                     pre = audit.serialize(hh, m2m=False)
                     for k, v in updates[hh.pk].items():
                         setattr(hh, k, v)
                         fields.add(k)
                     self._change(hh, ObjectChange.Action.UPDATE, pre)
-                Household.objects.bulk_update(changed, sorted(fields), batch_size=CHUNK)
+                bulk.update(changed, sorted(fields), writer=self._writer)
         self._hh_numbers = {pk: number for number, pk in ids.items()}
         return ids
 
@@ -1030,7 +1033,7 @@ class RegisterImporter:
             fields = {f.removesuffix("_id") for f in update_fields}
             if fields & {"id_number", "phone", "name"}:
                 fields |= set(DERIVED_FIELDS)
-            Person.objects.bulk_update(update, [*fields, "last_updated"], batch_size=CHUNK)
+            bulk.update(update, sorted(fields), writer=self._writer)
         if renamed:
             NameKey.objects.filter(person_id__in=[pk for pk, _e in renamed]).delete()
         keys = [(pk, k) for pk, extra in renamed for k in extra]
@@ -1120,11 +1123,11 @@ class RegisterImporter:
         if not self.write:
             return
         if close:
-            Membership.objects.bulk_update(close, ["end", "reason", "last_updated"], batch_size=CHUNK)
+            bulk.update(close, ["end", "reason"], writer=self._writer)
         if relabel:
-            Membership.objects.bulk_update(relabel, ["relationship", "last_updated"], batch_size=CHUNK)
+            bulk.update(relabel, ["relationship"], writer=self._writer)
         if start:
-            bulk.insert(start)
+            bulk.insert(start, writer=self._writer)  # after the closed memberships (one current per person)
             for m in start:
                 self._change(m, ObjectChange.Action.CREATE, None)
 
