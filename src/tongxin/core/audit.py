@@ -217,10 +217,11 @@ CHANGE_COLUMNS = (
 )
 
 
-def record_history(entries: Iterable[tuple], batch_size: int = 5000) -> int:
+def record_history(entries: Iterable[tuple], batch_size: int = 5000, writer: Any = None) -> int:
     """Write change-log entries in bulk, each with its own time, step and actor: (object, time, action, step,
     actor, before, after, message). For bulk writers that replay a history (the demo's year of cases); rows go
-    straight to the table (COPY on PostgreSQL) under the current context's request id and source."""
+    straight to the table (COPY on PostgreSQL) under the current context's request id and source; with a
+    :class:`tongxin.core.bulk.Writer`, in its thread."""
     from tongxin.core import bulk
 
     ctx = current()
@@ -248,13 +249,16 @@ def record_history(entries: Iterable[tuple], batch_size: int = 5000) -> int:
                 message,
             )
         )
-    bulk.insert_values(ObjectChange, CHANGE_COLUMNS, rows, batch_size=batch_size)
+    bulk.insert_values(ObjectChange, CHANGE_COLUMNS, rows, batch_size=batch_size, writer=writer)
     return len(rows)
 
 
-def record_many(entries: list[tuple[models.Model, str, dict | None]], batch_size: int = 5000) -> int:
+def record_many(
+    entries: list[tuple[models.Model, str, dict | None]], batch_size: int = 5000, writer: Any = None
+) -> int:
     """Write change-log entries for bulk writes in one go: (object, action, state before) each; the state
-    after is taken from the object now, the actor from the context. Returns the count."""
+    after is taken from the object now, the actor from the context (with a writer, written in its thread).
+    Returns the count."""
     from django.utils import timezone
 
     user = current().actor()
@@ -266,6 +270,7 @@ def record_many(entries: list[tuple[models.Model, str, dict | None]], batch_size
             for obj, action, pre in entries
         ),
         batch_size=batch_size,
+        writer=writer,
     )
 
 

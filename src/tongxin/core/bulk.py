@@ -71,6 +71,11 @@ def _is_timestamp(field: models.Field) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
+def _connection(model: type[models.Model], writer: Writer | None) -> Any:
+    """The connection the rows of ``model`` go to: the writer's, else the router's."""
+    return writer.connection if writer is not None else connections[router.db_for_write(model)]
+
+
 def _next_ids(connection: Any, model: type[models.Model], n: int) -> list[int]:
     table = model._meta.db_table
     pk = model._meta.pk.column
@@ -95,7 +100,7 @@ def insert(objs: Sequence[models.Model], *, batch_size: int = 5000, writer: Writ
     if not objs:
         return
     model = type(objs[0])
-    connection = writer.connection if writer is not None else connections[router.db_for_write(model)]
+    connection = _connection(model, writer)
     if connection.vendor not in ("postgresql", "sqlite"):  # pragma: no cover - other databases
         if writer is not None:
             writer.wait()
@@ -137,7 +142,7 @@ def insert_dicts(
     in its background thread: do not change them afterwards."""
     if not rows:
         return
-    connection = writer.connection if writer is not None else connections[router.db_for_write(model)]
+    connection = _connection(model, writer)
     fields = list(model._meta.concrete_fields)
     pk = model._meta.pk.attname
     now = timezone.now()
@@ -173,7 +178,7 @@ def insert_values(
     written in bulk (the change log). With a ``writer``, written in its background thread."""
     if not values:
         return
-    connection = writer.connection if writer is not None else connections[router.db_for_write(model)]
+    connection = _connection(model, writer)
     fields = [model._meta.get_field(name) for name in attnames]
     if connection.vendor not in ("postgresql", "sqlite"):  # pragma: no cover - other databases
         if writer is not None:
@@ -422,7 +427,7 @@ def update(
                 setattr(obj, f.attname, now)
             if f not in chosen:
                 chosen.append(f)
-    connection = writer.connection if writer is not None else connections[router.db_for_write(model)]
+    connection = _connection(model, writer)
     if connection.vendor not in ("postgresql", "sqlite"):  # pragma: no cover - other databases
         if writer is not None:
             writer.wait()

@@ -63,7 +63,12 @@ def keyed_hash(kind: str, value: str, length: int = 32) -> str:
     """HMAC-SHA256 of ``value`` under the data key, in the domain ``kind`` ('' for blank)."""
     if not value:
         return ""
-    h = _domain(settings.DATA_KEY, kind).copy()
+    return _mac(settings.DATA_KEY, kind, value, length)
+
+
+def _mac(data_key: str, kind: str, value: str, length: int) -> str:
+    """The first ``length`` hex digits of the HMAC of ``value`` in the domain ``kind``."""
+    h = _domain(data_key, kind).copy()
     h.update(value.encode())
     return h.hexdigest()[:length]
 
@@ -80,6 +85,4 @@ def suffix_hash(kind: str, value: str, digits: int = 4) -> str:
 @functools.lru_cache(maxsize=65536)
 def _suffix_hash(data_key: str, kind: str, tail: str, digits: int) -> str:
     """Cached: a register's million ID numbers and phones end in at most some ten thousand tails each."""
-    h = _domain(data_key, f"{kind}-tail{digits}").copy()
-    h.update(tail.encode())
-    return h.hexdigest()[:16]
+    return _mac(data_key, f"{kind}-tail{digits}", tail, 16)

@@ -1187,7 +1187,7 @@ class RegisterImporter:
 
     def _flush_changes(self) -> None:
         if self._changes:
-            audit.record_many(self._changes)
+            audit.record_many(self._changes, writer=self._writer)
         for model, rows in self._created:
             audit.record_created(model, rows, writer=self._writer)
         self._changes = []
