@@ -13,7 +13,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self) -> None:
-        from tongxin.core import audit, checks  # noqa: F401
+        from tongxin.core import audit, checks, lookups  # noqa: F401
 
         signals.pre_save.connect(audit.on_pre_save, dispatch_uid="tongxin_audit_pre_save")
         signals.post_save.connect(audit.on_post_save, dispatch_uid="tongxin_audit_post_save")

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import datetime
 import marshal
+import multiprocessing
+import os
 import re
 import tempfile
 import uuid
-from collections import Counter
+from collections import Counter, deque, namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +52,8 @@ from tongxin.registry.models import (
 
 CHUNK = 2000
 SPILL_BATCH = 1000
+PARSE_BATCH = 1000  # rows a parsing process takes at a time
+PARALLEL_MIN_ROWS = 20_000  # a smaller file is parsed in the importing process (starting processes costs more)
 _SEP = "\x1f"  # joins a spilled row's cells (one string per row keeps the spill file fast to read back)
 _MASKED_ID = re.compile(r"\d{6}\*{4,}\d{3}[\dX]")
 MAX_PROBLEMS = 100_000
@@ -139,6 +143,41 @@ _PERSON_ATTRS = (
     ("occupation", "occupation"),
     ("notes", "notes"),
 )
+# The person columns the import reads to match and compare a row: every attribute a row may set, and what its
+# messages show. A stored person is a tuple of these; the model instance is loaded only for a person a row
+# changes (most rows of a re-import change nothing, and a million instances cost more than the comparison).
+_STORED_FIELDS = tuple(
+    dict.fromkeys(
+        (
+            "id",
+            "community_id",
+            "id_hash",
+            "life_status",
+            "life_status_date",
+            "household_id",
+            "relationship",
+            "group_id",
+            "grid_id",
+            "party_branch_id",
+            *(attr for attr, _column in _PERSON_ATTRS),
+        )
+    )
+)
+
+
+class _Stored(namedtuple("_Stored", _STORED_FIELDS)):
+    """A stored person as the import compares them (see :data:`_STORED_FIELDS`)."""
+
+    __slots__ = ()
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def _stored(queryset) -> Iterator[_Stored]:
+    """The persons of ``queryset`` as :class:`_Stored` tuples (no model instances, no ordering join)."""
+    return map(_Stored._make, queryset.order_by().values_list(*_STORED_FIELDS))
 
 
 @dataclass(slots=True)
@@ -215,6 +254,41 @@ def _spilled(spill) -> Iterator[tuple]:
         if len(head) < 8:
             return
         yield from marshal.loads(spill.read(int.from_bytes(head, "little")))
+
+
+# (importer, column map, birth date column) of the run whose rows the parsing processes check: set before they
+# are forked, so that each inherits it (reference data, code tables) instead of receiving it with every batch.
+_PARSING: tuple[Any, dict[str, int], int | None] | None = None
+
+
+def _parse_batch(batch: list[tuple[int, list]]) -> list[tuple]:
+    """Check a batch of rows in a parsing process (see :meth:`RegisterImporter._parse_rows`)."""
+    importer, columns, birth_col = _PARSING
+    return importer._parse_rows(batch, columns, birth_col)
+
+
+def _batches(rows: Iterator, size: int) -> Iterator[list]:
+    batch: list = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _parse_processes(rows: int) -> int:
+    """How many processes check the rows of a file of about ``rows`` rows (1: the importing process alone).
+    On a machine with several cores, the first pass of a large file is otherwise the one part of the import
+    that leaves the database idle and every core but one unused."""
+    if rows < PARALLEL_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return min(cores, 4)
 
 
 def _namesakes(community_id: int, keys: set[tuple[str, str]]) -> Iterator[tuple]:
@@ -482,7 +556,8 @@ class RegisterImporter:
         """Validate (and with ``commit`` write) the register; the summary, problems and batch id."""
         self._reference()
         self.write = commit
-        self._total = 2 * estimate_rows(path) if progress else 0
+        self._estimate = estimate_rows(path)
+        self._total = 2 * self._estimate
         rows = read_rows(path)
         hmap, data_rows = map_headers(rows, HEADERS)
         if "name" not in hmap.columns:
@@ -535,19 +610,16 @@ class RegisterImporter:
         lost_rows: Counter[str] = Counter()
         lost_heads: Counter[str] = Counter()
         households: dict[str, _HouseholdInfo] = {}
-        birth_col = hmap.columns.get("birth_date")
         n = 0
         buffer: list[tuple] = []
-        for number, cells in data_rows:
+        for number, spilled, errors, warnings, shown in self._parsed(hmap, data_rows):
             n += 1
-            values = {f: cell_text(cells[i]) if i < len(cells) else "" for f, i in hmap.columns.items()}
-            raw_birth = cells[birth_col] if birth_col is not None and birth_col < len(cells) else None
-            spilled, errors, warnings = self.parse_row(number, values, raw_birth)
+            if progress and n % 1000 == 0:
+                progress(n, self._total)
             if spilled is None:
                 out.counts["rows"] += 1
-                out.add(number, "rejected", self._shown(hmap, values), errors, warnings)
+                out.add(number, "rejected", shown, errors, warnings)
                 continue
-            spilled = (*spilled[:-1], _SEP.join(values[f] for f in hmap.columns))
             hh = spilled[_I["household_number"]]
             is_head = spilled[_I["relationship"]] in HEAD_RELATIONSHIPS
             key: Any = None
@@ -583,8 +655,6 @@ class RegisterImporter:
             if len(buffer) >= SPILL_BATCH:
                 _spill(buffer, spill)
                 buffer = []
-            if progress and n % 1000 == 0:
-                progress(n, self._total)
         if buffer:
             _spill(buffer, spill)
         self._pass1_rows = n
@@ -599,9 +669,45 @@ class RegisterImporter:
                     del households[hh]  # every row of it is rejected: nothing to create
         return dup_ids, dup_nokeys, households
 
-    @staticmethod
-    def _shown(hmap: HeaderMap, values: dict[str, str]) -> list[list[str]]:
-        return [[hmap.headers[i], values[f]] for f, i in hmap.columns.items()]
+    def _parse_rows(self, batch: list[tuple[int, list]], columns: dict[str, int], birth_col: int | None) -> list[tuple]:
+        """Check a batch of (row number, cells): (row number, spilled tuple or None, errors, warnings, cells)
+        per row, the cells packed into one string (the spilled tuple's last item: what problems show)."""
+        parsed: list[tuple] = []
+        for number, cells in batch:
+            values = {f: cell_text(cells[i]) if i < len(cells) else "" for f, i in columns.items()}
+            raw_birth = cells[birth_col] if birth_col is not None and birth_col < len(cells) else None
+            spilled, errors, warnings = self.parse_row(number, values, raw_birth)
+            shown = _SEP.join(values.values())
+            if spilled is None:
+                parsed.append((number, None, errors, warnings, shown))
+            else:
+                parsed.append((number, (*spilled[:-1], shown), errors, warnings, shown))
+        return parsed
+
+    def _parsed(self, hmap: HeaderMap, data_rows: Iterator) -> Iterator[tuple]:
+        """The data rows checked, in file order: in this process, or for a large file in parsing processes
+        forked for the run (this one reads the file and keeps the books meanwhile; a few batches ahead at
+        most, so that memory does not grow with the file)."""
+        global _PARSING
+        columns, birth_col = hmap.columns, hmap.columns.get("birth_date")
+        batches = _batches(data_rows, PARSE_BATCH)
+        processes = _parse_processes(self._estimate)
+        if processes == 1:
+            for batch in batches:
+                yield from self._parse_rows(batch, columns, birth_col)
+            return
+        _PARSING = (self, columns, birth_col)
+        try:
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                pending: deque = deque()
+                for batch in batches:
+                    pending.append(pool.apply_async(_parse_batch, (batch,)))
+                    if len(pending) > 2 * processes:
+                        yield from pending.popleft().get()
+                while pending:
+                    yield from pending.popleft().get()
+        finally:
+            _PARSING = None
 
     # -- pass 2: write ---------------------------------------------------------------------------
 
@@ -842,11 +948,11 @@ class RegisterImporter:
         community = self.community
         row_hash = {r[0]: crypto.keyed_hash("id", r[_I["id_number"]]) for r in chunk if r[_I["id_number"]]}
         hashes = set(row_hash.values())
-        by_hash: dict[str, Person] = {}
+        by_hash: dict[str, _Stored] = {}
         if hashes:
-            # "<> ''" spelled out: PostgreSQL proves a partial index's condition from an IN list of at most
-            # 100 values, and without the unique index this is a scan of every person, per chunk
-            for p in Person.objects.filter(id_hash__in=list(hashes)).exclude(id_hash="").order_by():
+            # "<> ''" spelled out: PostgreSQL cannot prove a partial index's condition from an array of
+            # values, and without the unique index this is a scan of every person, per chunk
+            for p in _stored(Person.objects.filter(id_hash__any=list(hashes)).exclude(id_hash="")):
                 by_hash[p.id_hash] = p
         # By name + birth date + sex: a row without an ID number finds the person however registered (a
         # blank cell never makes a second person); a row with a new ID number finds a person registered
@@ -854,15 +960,16 @@ class RegisterImporter:
         nokey_rows = [
             r for r in chunk if not r[_I["masked_id"]] and (not r[_I["id_number"]] or row_hash[r[0]] not in by_hash)
         ]
-        by_masked: dict[tuple, list[Person]] = {}
+        by_masked: dict[tuple, list[_Stored]] = {}
         masked_rows = [r for r in chunk if r[_I["masked_id"]]]
         if masked_rows:
             tails = {crypto.suffix_hash("id", r[_I["masked_id"]]) for r in masked_rows}
             names = {r[_I["name"]] for r in masked_rows}
-            for p in Person.objects.filter(community=community, id_tail__in=tails, name__in=names).order_by():
+            candidates = Person.objects.filter(community=community, id_tail__any=list(tails), name__any=list(names))
+            for p in _stored(candidates):
                 key = (p.name, p.id_number[:6], p.id_number[-4:])
                 by_masked.setdefault(key, []).append(p)
-        by_nokey: dict[tuple, list[Person]] = {}
+        by_nokey: dict[tuple, list[_Stored]] = {}
         if nokey_rows:
             # Candidates by name and birth date as plain values first (common names recur thousands of times
             # in a large community), then the few persons that match a row's key, as objects.
@@ -876,7 +983,7 @@ class RegisterImporter:
                 if has_id is not None and not (has_id and id_hash):  # a row's new ID number: persons without one
                     matched.append(pk)
             if matched:
-                for p in Person.objects.filter(pk__in=matched).order_by():
+                for p in _stored(Person.objects.filter(pk__any=matched)):
                     key = (p.name, p.birth_date.isoformat() if p.birth_date else "", p.sex)
                     by_nokey.setdefault(key, []).append(p)
         foreign = [p.pk for p in by_hash.values() if p.community_id != community.pk]
@@ -884,7 +991,7 @@ class RegisterImporter:
         if foreign and self.user is None:  # the command line acts for the deployment
             may_change = set(foreign)
         elif foreign:
-            allowed = scoping.restrict(Person.objects.filter(pk__in=foreign), self.user, "change")
+            allowed = scoping.restrict(Person.objects.filter(pk__any=foreign), self.user, "change")
             may_change = set(allowed.values_list("pk", flat=True))
         return row_hash, by_hash, by_masked, by_nokey, may_change
 
@@ -895,9 +1002,9 @@ class RegisterImporter:
         row_hash, by_hash, by_masked, by_nokey, may_change = found
         create: list[dict[str, Any]] = []
         arrivals: list[tuple[int, Any]] = []  # (new household, values or person id) of head rows, in file order
-        update: list[Person] = []
+        changes: list[tuple[_Stored, dict[str, Any]]] = []  # (stored person, the attributes a row changes)
         update_fields: set[str] = set()
-        placed: list[tuple[Person, tuple]] = []
+        placed: list[_Stored] = []  # matched persons as this chunk leaves them
         claimed: set[int] = set()  # persons without an ID number given one by a row of this chunk
         for row in chunk:
             values = self._values(row, present, out)
@@ -969,7 +1076,7 @@ class RegisterImporter:
                     _("居民“%(n)s”已登记为%(s)s（%(d)s），未导入；如登记有误或已迁回，请先在居民页面更正人员状态")
                     % {
                         "n": person.name,
-                        "s": person.get_life_status_display(),
+                        "s": Person.LifeStatus(person.life_status).label,
                         "d": person.life_status_date.isoformat() if person.life_status_date else "—",
                     },
                 )
@@ -996,16 +1103,13 @@ class RegisterImporter:
             changed = {k: v for k, v in values.items() if getattr(person, k) != v}
             if not changed:
                 out.spilled(row, "unchanged")
-                placed.append((person, row))
+                placed.append(person)
                 continue
-            pre = audit.serialize(person, m2m=False)
-            for k, v in changed.items():
-                setattr(person, k, v)
+            changes.append((person, changed))
             update_fields.update(changed)
-            update.append(person)
-            self._change(person, ObjectChange.Action.UPDATE, pre)
             out.spilled(row, "updated")
-            placed.append((person, row))
+            person = person._replace(**changed)
+            placed.append(person)
             if person.household_id in self._new_households and person.relationship in HEAD_RELATIONSHIPS:
                 arrivals.append((person.household_id, person.pk))
         new_keys: list[list[str]] = []
@@ -1016,11 +1120,6 @@ class RegisterImporter:
             )
             values.update(derived)
             new_keys.append(extra)
-        renamed: list[tuple[int, list[str]]] = []
-        for person in update:
-            extra = person.derive()
-            if "name" in update_fields:
-                renamed.append((person.pk, extra))
         if not self.write:
             self._memberships(placed)
             self._new_memberships(create)
@@ -1029,6 +1128,12 @@ class RegisterImporter:
         for household_id, who in arrivals:
             self._new_heads.setdefault(household_id, who["id"] if isinstance(who, dict) else who)
         self._created.append((Person, [(values, values["name"]) for values in create]))
+        update = self._changed_persons(changes)
+        renamed: list[tuple[int, list[str]]] = []
+        for person in update:
+            extra = person.derive()
+            if "name" in update_fields:
+                renamed.append((person.pk, extra))
         if update:
             fields = {f.removesuffix("_id") for f in update_fields}
             if fields & {"id_number", "phone", "name"}:
@@ -1044,6 +1149,22 @@ class RegisterImporter:
         self._new_memberships(create)
         if len(self._changes) + sum(len(rows) for _m, rows in self._created) >= CHUNK:
             self._flush_changes()
+
+    def _changed_persons(self, changes: list[tuple[_Stored, dict[str, Any]]]) -> list[Person]:
+        """The persons the rows change, as model instances with the changes applied (and their change-log
+        entries): one query for the chunk."""
+        if not changes:
+            return []
+        loaded = {p.pk: p for p in Person.objects.filter(pk__any=[s.pk for s, _c in changes]).order_by()}
+        update: list[Person] = []
+        for stored, changed in changes:
+            person = loaded[stored.pk]
+            pre = audit.serialize(person, m2m=False)
+            for k, v in changed.items():
+                setattr(person, k, v)
+            update.append(person)
+            self._change(person, ObjectChange.Action.UPDATE, pre)
+        return update
 
     def _new_memberships(self, created: list[dict[str, Any]]) -> None:
         """Start the memberships of the persons this chunk creates (rows of values, like the persons)."""
@@ -1068,52 +1189,40 @@ class RegisterImporter:
             bulk.insert_dicts(Membership, start, writer=self._writer)
             self._created.append((Membership, list(zip(start, shown, strict=True))))
 
-    def _memberships(self, placed: list[tuple[Person, tuple]]) -> None:
-        """Start, move or re-label the persons' current household memberships (a dry run only counts)."""
+    def _memberships(self, placed: list[_Stored]) -> None:
+        """Start, move or re-label the persons' current household memberships (a dry run only counts). The
+        current memberships are read as values; instances are loaded only for those that change."""
         current = {
-            m.person_id: m
-            for m in Membership.objects.filter(person_id__in=[p.pk for p, _r in placed if p.pk], end__isnull=True).only(
-                "pk", "person_id", "household_id", "relationship", "community_id", "end", "reason", "start"
-            )
+            row[1]: row
+            for row in Membership.objects.filter(person_id__any=[p.pk for p in placed], end__isnull=True)
+            .order_by()
+            .values_list("pk", "person_id", "household_id", "relationship")
         }
-        close: list[Membership] = []
-        relabel: list[Membership] = []
+        ending: list[tuple[int, str, str]] = []  # (membership, person's name, reason)
+        relabel: list[tuple[int, str, str]] = []  # (membership, person's name, relationship)
         start: list[Membership] = []
-        for person, _row in placed:
+        for person in placed:
             m = current.get(person.pk)
+            m_pk, _person, m_household, m_relationship = m if m is not None else (None, None, None, None)
             if not person.household_id:
                 if m is not None:  # moved in from another community without a household here
-                    pre = audit.serialize(m, m2m=False)
-                    m._audit_repr = self._membership_label(person.name, m.household_id)
-                    m.end = self.today
-                    m.reason = _("居民花名册导入：迁入本社区")
-                    close.append(m)
-                    self._left.setdefault(m.household_id, set()).add(person.pk)
-                    self._change(m, ObjectChange.Action.UPDATE, pre)
-                    self._touch_household(m.household_id)
+                    ending.append((m_pk, person.name, _("居民花名册导入：迁入本社区")))
+                    self._left.setdefault(m_household, set()).add(person.pk)
+                    self._touch_household(m_household)
                 continue
-            if m is not None and m.household_id == person.household_id:
-                if person.relationship and m.relationship != person.relationship:
-                    pre = audit.serialize(m, m2m=False)
-                    m._audit_repr = self._membership_label(person.name, m.household_id)
-                    m.relationship = person.relationship
-                    relabel.append(m)
-                    self._change(m, ObjectChange.Action.UPDATE, pre)
-                    self._touch_household(m.household_id)
+            if m is not None and m_household == person.household_id:
+                if person.relationship and m_relationship != person.relationship:
+                    relabel.append((m_pk, person.name, person.relationship))
+                    self._touch_household(m_household)
                 continue
             if m is not None:
-                pre = audit.serialize(m, m2m=False)
-                m._audit_repr = self._membership_label(person.name, m.household_id)
-                m.end = self.today
-                m.reason = _("居民花名册导入：迁入其他户")
-                close.append(m)
-                self._left.setdefault(m.household_id, set()).add(person.pk)
-                self._change(m, ObjectChange.Action.UPDATE, pre)
-                self._touch_household(m.household_id)
+                ending.append((m_pk, person.name, _("居民花名册导入：迁入其他户")))
+                self._left.setdefault(m_household, set()).add(person.pk)
+                self._touch_household(m_household)
             new = Membership(
                 community_id=person.community_id,
                 household_id=person.household_id,
-                person=person,
+                person_id=person.pk,
                 relationship=person.relationship,
                 start=self.today if m is not None else None,
             )
@@ -1122,10 +1231,32 @@ class RegisterImporter:
             self._touch_household(person.household_id)
         if not self.write:
             return
+        loaded = (
+            {m.pk: m for m in Membership.objects.filter(pk__any=[e[0] for e in ending + relabel]).order_by()}
+            if ending or relabel
+            else {}
+        )
+        close: list[Membership] = []
+        for pk, name, reason in ending:
+            m = loaded[pk]
+            pre = audit.serialize(m, m2m=False)
+            m._audit_repr = self._membership_label(name, m.household_id)
+            m.end = self.today
+            m.reason = reason
+            close.append(m)
+            self._change(m, ObjectChange.Action.UPDATE, pre)
+        relabelled: list[Membership] = []
+        for pk, name, relationship in relabel:
+            m = loaded[pk]
+            pre = audit.serialize(m, m2m=False)
+            m._audit_repr = self._membership_label(name, m.household_id)
+            m.relationship = relationship
+            relabelled.append(m)
+            self._change(m, ObjectChange.Action.UPDATE, pre)
         if close:
             bulk.update(close, ["end", "reason"], writer=self._writer)
-        if relabel:
-            bulk.update(relabel, ["relationship"], writer=self._writer)
+        if relabelled:
+            bulk.update(relabelled, ["relationship"], writer=self._writer)
         if start:
             bulk.insert(start, writer=self._writer)  # after the closed memberships (one current per person)
             for m in start:
@@ -1157,24 +1288,25 @@ class RegisterImporter:
             part = pks[start : start + CHUNK]
             heads: dict[int, int] = {}
             for hh_id, person_id in (
-                Membership.objects.filter(household_id__in=part, end__isnull=True, relationship__in=HEAD_RELATIONSHIPS)
+                Membership.objects.filter(household_id__any=part, end__isnull=True, relationship__in=HEAD_RELATIONSHIPS)
                 .order_by("household_id", "pk")
                 .values_list("household_id", "person_id")
             ):
                 heads.setdefault(hh_id, person_id)
-            changed: list[int] = []
-            for hh in Household.objects.filter(pk__in=part):
-                head = heads.get(hh.pk)
-                head_left = hh.head_id is not None and hh.head_id in self._left.get(hh.pk, ())
-                if (head is not None or head_left) and (hh.pk in in_file or head_left) and hh.head_id != head:
-                    pre = audit.serialize(hh, m2m=False)
-                    hh.head_id = head
-                    changed.append(hh.pk)
-                    self._change(hh, ObjectChange.Action.UPDATE, pre)
-                    self._touch_household(hh.pk)
+            changed: dict[int, int | None] = {}  # household → its new head
+            for pk, head_id in Household.objects.filter(pk__any=part).order_by().values_list("pk", "head_id"):
+                head = heads.get(pk)
+                head_left = head_id is not None and head_id in self._left.get(pk, ())
+                if (head is not None or head_left) and (pk in in_file or head_left) and head_id != head:
+                    changed[pk] = head
+                    self._touch_household(pk)
+            for hh in Household.objects.filter(pk__any=list(changed)).order_by() if changed else ():
+                pre = audit.serialize(hh, m2m=False)
+                hh.head_id = changed[hh.pk]
+                self._change(hh, ObjectChange.Action.UPDATE, pre)
             if changed:  # one correlated UPDATE instead of bulk_update's CASE per row
                 now = timezone.now()
-                Household.objects.filter(pk__in=changed).update(head_id=Subquery(first_head), last_updated=now)
+                Household.objects.filter(pk__any=list(changed)).update(head_id=Subquery(first_head), last_updated=now)
             if len(self._changes) >= CHUNK:
                 self._flush_changes()
 
