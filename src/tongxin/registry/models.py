@@ -31,7 +31,9 @@ AGE_BANDS = (("0-17", 0, 17), ("18-59", 18, 59), ("60-64", 60, 64), ("65-79", 65
 # links between the registry's own rows (person, household, membership) keep theirs.
 
 
-def _community_fk(related_name: str) -> models.ForeignKey:
+def _community_fk(related_name: str, indexed: bool = True) -> models.ForeignKey:
+    """The community a row belongs to. ``indexed=False`` for a model whose Meta has indexes that start with
+    the community (they serve its lookups; one more index would cost every imported row an insert)."""
     return models.ForeignKey(
         Division,
         verbose_name=_("所属社区/村"),
@@ -39,6 +41,7 @@ def _community_fk(related_name: str) -> models.ForeignKey:
         related_name=related_name,
         limit_choices_to={"level": Division.Level.COMMUNITY},
         db_constraint=False,
+        db_index=indexed,
     )
 
 
@@ -209,12 +212,18 @@ class Household(TongxinModel):
         FAMILY = "family", _("家庭户")
         COLLECTIVE = "collective", _("集体户")
 
-    community = _community_fk("households")
+    community = _community_fk("households", indexed=False)  # (community, number), (community, status)
     number = models.CharField(_("户号"), max_length=32)  # searched by number alone: see Meta.indexes
     group = _group_fk("group_households")
     grid = _grid_fk("households")
-    dwelling = models.ForeignKey(
-        Dwelling, verbose_name=_("房屋"), on_delete=models.SET_NULL, null=True, blank=True, related_name="households"
+    dwelling = models.ForeignKey(  # indexed where set (Meta): few households are linked to a dwelling
+        Dwelling,
+        verbose_name=_("房屋"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="households",
+        db_index=False,
     )
     kind = models.CharField(_("户别"), max_length=16, choices=Kind.choices, default=Kind.FAMILY)
     registration_status = models.CharField(
@@ -239,6 +248,9 @@ class Household(TongxinModel):
             models.Index(fields=["community", "status"], name="registry_household_status"),
             # the search box's exact household number (one index: db_index would add a pattern twin)
             models.Index(fields=["number"], name="registry_household_number"),
+            models.Index(
+                fields=["dwelling"], condition=models.Q(dwelling__isnull=False), name="registry_household_dwelling"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -263,7 +275,7 @@ class Person(TongxinModel):
         MOVED_OUT = "moved_out", _("迁出")
         DECEASED = "deceased", _("死亡")
 
-    community = _community_fk("persons")
+    community = _community_fk("persons", indexed=False)  # (community, life_status), (community, name, …)
     group = _group_fk("group_persons")
     grid = _grid_fk("persons")
     household = models.ForeignKey(
@@ -293,6 +305,7 @@ class Person(TongxinModel):
         null=True,
         blank=True,
         related_name="members",
+        db_index=False,  # indexed where set (Meta): most residents are not party members
     )
     party_joined = models.DateField(_("入党日期"), null=True, blank=True)
     registration_status = models.CharField(
@@ -336,8 +349,12 @@ class Person(TongxinModel):
             models.Index(fields=["pinyin"], name="registry_person_pinyin", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["initials"], name="registry_person_initials", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["id_tail"], name="registry_person_id_tail"),
-            models.Index(fields=["phone_hash"], name="registry_person_phone_hash"),
-            models.Index(fields=["phone_tail"], name="registry_person_phone_tail"),
+            # where set: a blank value is never looked up (many residents have no phone)
+            models.Index(fields=["phone_hash"], condition=~models.Q(phone_hash=""), name="registry_person_phone_hash"),
+            models.Index(fields=["phone_tail"], condition=~models.Q(phone_tail=""), name="registry_person_phone_tail"),
+            models.Index(
+                fields=["party_branch"], condition=models.Q(party_branch__isnull=False), name="registry_person_branch"
+            ),
         ]
 
     def __str__(self) -> str:
