@@ -426,3 +426,25 @@ def test_xlsx_rows_read_by_calamine_match_openpyxl_and_keep_row_numbers(tmp_path
     (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(ImportFileError, match="无法读取 Excel 文件"):
         list(read_rows(tmp_path / "bad.xlsx"))
+
+
+def test_a_workbook_too_large_for_calamine_is_streamed_by_openpyxl(tmp_path, monkeypatch):
+    from openpyxl import Workbook
+
+    from tongxin.core import importer
+
+    wb = Workbook()
+    for i in range(10):
+        wb.active.append([f"人{i}", i])
+    path = tmp_path / "r.xlsx"
+    wb.save(path)
+    used: list[str] = []
+    original = importer._read_xlsx_openpyxl
+    monkeypatch.setattr(importer, "_read_xlsx_openpyxl", lambda p: used.append("openpyxl") or original(p))
+    fast = list(importer.read_rows(path))
+    assert used == []
+    monkeypatch.setattr(importer, "CALAMINE_MAX_ROWS", 5)
+    assert [[importer.cell_text(c) for c in r] for r in importer.read_rows(path)] == [
+        [importer.cell_text(c) for c in r] for r in fast
+    ]
+    assert used == ["openpyxl"]

@@ -89,11 +89,19 @@ def _read_csv(path: Path) -> Iterator[list[Any]]:
         yield from csv.reader(fh, dialect)
 
 
+# Above this many rows a workbook is streamed by openpyxl: calamine holds the whole sheet in memory (about
+# 1.8 KB per row of a 19-column register, so some 270 MB here), openpyxl one row.
+CALAMINE_MAX_ROWS = 150_000
+
+
 def _read_xlsx(path: Path) -> Iterator[list[Any]]:
     """The first sheet's rows, read with calamine (Rust; about 13× faster than openpyxl on a 100,000-row
     register), from the sheet's first row (leading blank rows are kept, so row numbers match the sheet's;
-    leading blank columns are not, which header mapping does not mind). A workbook calamine cannot read is
-    read with openpyxl."""
+    leading blank columns are not, which header mapping does not mind). A workbook calamine cannot read, or
+    one too large to hold in memory (:data:`CALAMINE_MAX_ROWS`), is read with openpyxl."""
+    if estimate_rows(path) > CALAMINE_MAX_ROWS:
+        yield from _read_xlsx_openpyxl(path)
+        return
     try:
         from python_calamine import CalamineWorkbook
 
