@@ -68,6 +68,7 @@ def machine() -> dict[str, Any]:
         "django": _version("Django"),
         "import_export": _version("django-import-export"),
         "openpyxl": _version("openpyxl"),
+        "calamine": _version("python-calamine"),
         "psycopg": _version("psycopg"),
     }
 
@@ -279,7 +280,10 @@ def render(run: dict[str, Any]) -> str:
         stack.append(f"SQLite {versions['sqlite']}")
     if "postgres" in versions:
         stack.append(f"PostgreSQL {versions['postgres']} (same host, 127.0.0.1, stock configuration)")
-    stack += [f"django-import-export {m['import_export']}", f"openpyxl {m['openpyxl']}", f"psycopg {m['psycopg']}"]
+    stack += [f"django-import-export {m['import_export']}", f"openpyxl {m['openpyxl']}"]
+    if m.get("calamine"):  # runs before it was recorded lack it
+        stack.append(f"python-calamine {m['calamine']}")
+    stack.append(f"psycopg {m['psycopg']}")
     file = run["file"]
     generated = f", generated in {_s(file['generated_seconds'])}" if file.get("generated_seconds") else " (cached)"
     lines += [
