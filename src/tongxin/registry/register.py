@@ -808,15 +808,9 @@ class RegisterImporter:
         if self.write and updates:
             pks = list(updates)
             for start in range(0, len(pks), CHUNK):
-                changed = list(Household.objects.filter(pk__in=pks[start : start + CHUNK]))
-                fields: set[str] = set()
-                for hh in changed:
-                    pre = audit.serialize(hh, m2m=False)
-                    for k, v in updates[hh.pk].items():
-                        setattr(hh, k, v)
-                        fields.add(k)
-                    self._change(hh, ObjectChange.Action.UPDATE, pre)
-                bulk.update(changed, sorted(fields), writer=self._writer)
+                part = {pk: updates[pk] for pk in pks[start : start + CHUNK]}
+                fields = sorted({attname for values in part.values() for attname in values})
+                bulk.update(self._apply(Household, part), fields, writer=self._writer)
         self._hh_numbers = {pk: number for number, pk in ids.items()}
         return ids
 
@@ -1132,7 +1126,7 @@ class RegisterImporter:
         for household_id, who in arrivals:
             self._new_heads.setdefault(household_id, who["id"] if isinstance(who, dict) else who)
         self._created.append((Person, [(values, values["name"]) for values in create]))
-        update = self._changed_persons(changes)
+        update = self._apply(Person, {stored.pk: changed for stored, changed in changes})
         renamed: list[tuple[int, list[str]]] = []
         for person in update:
             extra = person.derive()
@@ -1154,21 +1148,24 @@ class RegisterImporter:
         if len(self._changes) + sum(len(rows) for _m, rows in self._created) >= CHUNK:
             self._flush_changes()
 
-    def _changed_persons(self, changes: list[tuple[_Stored, dict[str, Any]]]) -> list[Person]:
-        """The persons the rows change, as model instances with the changes applied (and their change-log
-        entries): one query for the chunk."""
+    def _apply(self, model: type, changes: dict[int, dict[str, Any]], labels: dict[int, str] | None = None) -> list:
+        """Load the instances of ``model`` that this run changes (one query), set ``changes`` (pk → attname →
+        value) on them and log each change (``labels``: how the log shows them); the instances, in the order
+        of ``changes``. The import reads rows as values and builds instances only for the rows it changes."""
         if not changes:
             return []
-        loaded = {p.pk: p for p in Person.objects.filter(pk__any=[s.pk for s, _c in changes]).order_by()}
-        update: list[Person] = []
-        for stored, changed in changes:
-            person = loaded[stored.pk]
-            pre = audit.serialize(person, m2m=False)
-            for k, v in changed.items():
-                setattr(person, k, v)
-            update.append(person)
-            self._change(person, ObjectChange.Action.UPDATE, pre)
-        return update
+        loaded = {obj.pk: obj for obj in model.objects.filter(pk__any=list(changes)).order_by()}
+        changed = []
+        for pk, values in changes.items():
+            obj = loaded[pk]
+            pre = audit.serialize(obj, m2m=False)
+            if labels is not None:
+                obj._audit_repr = labels[pk]
+            for attname, value in values.items():
+                setattr(obj, attname, value)
+            changed.append(obj)
+            self._change(obj, ObjectChange.Action.UPDATE, pre)
+        return changed
 
     def _new_memberships(self, created: list[dict[str, Any]]) -> None:
         """Start the memberships of the persons this chunk creates (rows of values, like the persons)."""
@@ -1202,25 +1199,29 @@ class RegisterImporter:
             .order_by()
             .values_list("pk", "person_id", "household_id", "relationship")
         }
-        ending: list[tuple[int, str, str]] = []  # (membership, person's name, reason)
-        relabel: list[tuple[int, str, str]] = []  # (membership, person's name, relationship)
+        ending: dict[int, str] = {}  # membership → reason
+        relabel: dict[int, str] = {}  # membership → relationship
+        labels: dict[int, str] = {}  # membership → how the change log shows it
         start: list[Membership] = []
         for person in placed:
             m = current.get(person.pk)
             m_pk, _person, m_household, m_relationship = m if m is not None else (None, None, None, None)
             if not person.household_id:
                 if m is not None:  # moved in from another community without a household here
-                    ending.append((m_pk, person.name, _("居民花名册导入：迁入本社区")))
+                    ending[m_pk] = _("居民花名册导入：迁入本社区")
+                    labels[m_pk] = self._membership_label(person.name, m_household)
                     self._left.setdefault(m_household, set()).add(person.pk)
                     self._touch_household(m_household)
                 continue
             if m is not None and m_household == person.household_id:
                 if person.relationship and m_relationship != person.relationship:
-                    relabel.append((m_pk, person.name, person.relationship))
+                    relabel[m_pk] = person.relationship
+                    labels[m_pk] = self._membership_label(person.name, m_household)
                     self._touch_household(m_household)
                 continue
             if m is not None:
-                ending.append((m_pk, person.name, _("居民花名册导入：迁入其他户")))
+                ending[m_pk] = _("居民花名册导入：迁入其他户")
+                labels[m_pk] = self._membership_label(person.name, m_household)
                 self._left.setdefault(m_household, set()).add(person.pk)
                 self._touch_household(m_household)
             new = Membership(
@@ -1235,28 +1236,11 @@ class RegisterImporter:
             self._touch_household(person.household_id)
         if not self.write:
             return
-        loaded = (
-            {m.pk: m for m in Membership.objects.filter(pk__any=[e[0] for e in ending + relabel]).order_by()}
-            if ending or relabel
-            else {}
-        )
-        close: list[Membership] = []
-        for pk, name, reason in ending:
-            m = loaded[pk]
-            pre = audit.serialize(m, m2m=False)
-            m._audit_repr = self._membership_label(name, m.household_id)
-            m.end = self.today
-            m.reason = reason
-            close.append(m)
-            self._change(m, ObjectChange.Action.UPDATE, pre)
-        relabelled: list[Membership] = []
-        for pk, name, relationship in relabel:
-            m = loaded[pk]
-            pre = audit.serialize(m, m2m=False)
-            m._audit_repr = self._membership_label(name, m.household_id)
-            m.relationship = relationship
-            relabelled.append(m)
-            self._change(m, ObjectChange.Action.UPDATE, pre)
+        changes = {pk: {"end": self.today, "reason": reason} for pk, reason in ending.items()}
+        changes.update((pk, {"relationship": relationship}) for pk, relationship in relabel.items())
+        changed = self._apply(Membership, changes, labels)
+        close = [m for m in changed if m.pk in ending]
+        relabelled = [m for m in changed if m.pk in relabel]
         if close:
             bulk.update(close, ["end", "reason"], writer=self._writer)
         if relabelled:
@@ -1304,10 +1288,7 @@ class RegisterImporter:
                 if (head is not None or head_left) and (pk in in_file or head_left) and head_id != head:
                     changed[pk] = head
                     self._touch_household(pk)
-            for hh in Household.objects.filter(pk__any=list(changed)).order_by() if changed else ():
-                pre = audit.serialize(hh, m2m=False)
-                hh.head_id = changed[hh.pk]
-                self._change(hh, ObjectChange.Action.UPDATE, pre)
+            self._apply(Household, {pk: {"head_id": head} for pk, head in changed.items()})
             if changed:  # one correlated UPDATE instead of bulk_update's CASE per row
                 now = timezone.now()
                 Household.objects.filter(pk__any=list(changed)).update(head_id=Subquery(first_head), last_updated=now)
