@@ -1,8 +1,10 @@
 """core.bulk: COPY (PostgreSQL) / executemany (SQLite) inserts behave like bulk_create."""
 
 import datetime
+import sys
 import uuid
 
+import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
@@ -76,13 +78,16 @@ def test_writer_writes_in_order_with_reserved_keys_and_raises_its_errors(world):
         reserved = writer.ids(Household, 3)
         more = writer.ids(Household, 2)
         assert len(set(reserved + more)) == 5
-        writer.hold()
         bulk.insert_dicts(
             Household, [{"id": pk, "community_id": world.a.pk, "number": f"W{pk}"} for pk in reserved], writer=writer
         )
         fresh = [{"community_id": world.a.pk, "number": "W-fresh"}]
         bulk.insert_dicts(Household, fresh, writer=writer)
         assert fresh[0]["id"] not in reserved  # a key at once, before the row is written
+        # a read in the writer's turn sees the writes submitted before it, through the transaction's connection
+        # (the test's own transaction: another connection would see none of these rows)
+        counted = writer.call(lambda: Household.objects.filter(number__startswith="W").count())
+        assert counted.result() == 4
         writer.wait()
         assert set(Household.objects.filter(number__startswith="W").values_list("pk", flat=True)) == {
             *reserved,
@@ -100,6 +105,18 @@ def test_writer_writes_in_order_with_reserved_keys_and_raises_its_errors(world):
         assert str(exc) == "boom"
     else:  # pragma: no cover - the error must reach the caller
         raise AssertionError("the writer's error was lost")
+
+    with bulk.Writer() as writer:  # a read's own error goes to its future; the writes go on
+        failed = writer.call(fail)
+        with pytest.raises(ValueError, match="boom"):
+            failed.result()
+        assert writer.call(lambda: 42).result() == 42
+
+    with pytest.raises(ValueError, match="boom"), bulk.Writer() as writer:  # after a failed write, reads get its error
+        writer.submit(fail)
+        after = writer.call(lambda: 42)
+        with pytest.raises(ValueError, match="boom"):
+            after.result()
 
 
 def test_update_writes_the_fields_given_and_the_time_of_the_write(world):
@@ -137,3 +154,17 @@ def test_update_writes_the_fields_given_and_the_time_of_the_write(world):
             ("乙1", None),
             ("甲2", households[1].pk),
         }
+
+
+def test_writer_hands_the_gil_over_more_often_while_its_thread_runs(world):
+    before = sys.getswitchinterval()
+    with bulk.Writer() as outer:
+        inside = sys.getswitchinterval()
+        with bulk.Writer():
+            pass
+        still = sys.getswitchinterval()  # an inner writer's end does not put it back while the outer one runs
+    assert sys.getswitchinterval() == before
+    if outer.threaded:  # PostgreSQL
+        assert inside == still == min(bulk.SWITCH_INTERVAL, before)
+    else:
+        assert inside == still == before

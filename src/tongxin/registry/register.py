@@ -863,6 +863,7 @@ class RegisterImporter:
     def _pass2(self, spill, hmap, dup_ids, dup_nokeys, households, hh_ids, out: Outcome, progress) -> None:
         present = set(hmap.columns)
         chunk: list[tuple] = []
+        ahead: tuple | None = None  # the chunk read before this one, with the future of its lookups
         done = 0
         for row in _spilled(spill):
             out.counts["rows"] += 1
@@ -892,29 +893,35 @@ class RegisterImporter:
                     row[_I["warnings"]].append(_("户号“%(h)s”有 %(n)s 个户主") % {"h": hh, "n": info.heads})
             chunk.append(row)
             if len(chunk) >= CHUNK:
-                self._chunk(chunk, present, hh_ids, out)
-                done += len(chunk)
+                done += len(ahead[0]) if ahead else 0
+                ahead = self._chunk(ahead, chunk, present, hh_ids, out)
                 chunk = []
                 if progress:
                     progress(self._pass1_rows + done, self._pass1_rows * 2)
         if chunk:
-            self._chunk(chunk, present, hh_ids, out)
+            ahead = self._chunk(ahead, chunk, present, hh_ids, out)
+        self._chunk(ahead, None, present, hh_ids, out)
         self._writer.wait()
 
-    def _chunk(self, chunk: list[tuple], present: set[str], hh_ids: dict[str, int], out: Outcome) -> None:
-        """Write a chunk. Its lookups run before the previous chunk's new rows are handed to the writer thread,
-        which inserts them while this chunk is decided (on PostgreSQL). A person created by an earlier chunk
-        is only found by name + birth date + sex, or by a masked ID number: a chunk with such a row first
-        waits for every earlier write."""
+    def _chunk(self, ahead: tuple | None, chunk: list[tuple] | None, present, hh_ids, out: Outcome) -> tuple | None:
+        """Queue the lookups of ``chunk``, then write the chunk read before it (``ahead``: the chunk and the future
+        of its lookups); what is now ahead. On PostgreSQL the lookups run in the writer's turn, so that the
+        server looks up the next chunk while Python decides this one, and no query waits for the writes before
+        it. The lookups of a chunk run before the previous chunk's rows are written. A person created by an
+        earlier chunk is only found by name + birth date + sex, or by a masked ID number: the lookups of a chunk
+        with such a row are queued after every earlier write."""
         writer = self._writer
-        if any(
+        future = None
+        if chunk is not None and not any(
             r[_I["masked_id"]] or (r[_I["name"]], r[_I["birth_date"]], r[_I["sex"]]) in self._noid_keys for r in chunk
         ):
-            writer.wait()
-        found = self._lookup(chunk)
-        writer.release()
-        writer.hold()
-        self._write_chunk(chunk, found, present, hh_ids, out)
+            future = writer.call(self._lookup, chunk)
+        if ahead is not None:
+            previous, found = ahead
+            if found is None:  # after the writes of every earlier chunk
+                found = writer.call(self._lookup, previous)
+            self._write_chunk(previous, found.result(), present, hh_ids, out)
+        return (chunk, future) if chunk is not None else None
 
     def _values(self, row: tuple, present: set[str], out: Outcome) -> dict[str, Any]:
         """The person attributes the row sets (blank cells set nothing)."""
@@ -1193,6 +1200,8 @@ class RegisterImporter:
     def _memberships(self, placed: list[_Stored]) -> None:
         """Start, move or re-label the persons' current household memberships (a dry run only counts). The
         current memberships are read as values; instances are loaded only for those that change."""
+        if not placed:  # a first import's chunks: no query (it would wait for the writes before it)
+            return
         current = {
             row[1]: row
             for row in Membership.objects.filter(person_id__any=[p.pk for p in placed], end__isnull=True)
