@@ -611,3 +611,33 @@ def test_a_person_who_died_in_another_community_is_not_brought_back(world, tmp_p
     assert run.summary["rejected"] == 1 and "死亡" in stderr_line(run, 2)
     p.refresh_from_db()
     assert p.community == world.b and p.life_status == "deceased"
+
+
+def test_a_row_with_the_number_finds_the_person_an_earlier_chunk_registered_without_it(world, tmp_path, monkeypatch):
+    """Chunks of one row: each chunk's lookups are queued ahead of the previous chunk's writes, except those
+    of a chunk that may find a person an earlier chunk created (by name, birth date and sex)."""
+    from tongxin.registry import register
+
+    monkeypatch.setattr(register, "CHUNK", 1)
+    number = pid("1980-01-02", 13)
+    rows = [
+        HEADER,
+        ["0001", "孙悟空", "", "男", "汉族", "1980-01-02", "户主", "", "", ""],
+        ["0001", "猪八戒", pid("1981-03-04", 15), "男", "汉族", "", "兄弟", "", "", ""],
+        ["0001", "孙悟空", number, "男", "汉族", "1980-01-02", "户主", "", "", "花果山"],
+    ]
+    run = run_import(write(tmp_path, "r.csv", rows))
+    assert run.summary["rows"] == 3 and run.summary["created"] == 2, run.stderr
+    sun = by_name("孙悟空")
+    assert sun.id_number == number and sun.current_address == "花果山"
+    again = run_import(tmp_path / "r.csv")  # both of his rows now find him: the file holds him twice
+    assert again.summary["unchanged"] == 2 and again.summary["rejected"] == 1
+    assert "第 2 行" in stderr_line(again, 4)
+
+
+def test_a_new_number_never_takes_over_a_namesake_who_has_one(world, tmp_path):
+    rows = [HEADER, ["0001", "孙悟空", pid("1980-01-02", 13), "男", "汉族", "", "户主", "", "", ""]]
+    run_import(write(tmp_path, "r.csv", rows))
+    rows[1][2] = pid("1980-01-02", 17)  # same name, sex and birth date, another number: another person
+    assert run_import(write(tmp_path, "r2.csv", rows)).summary["created"] == 1
+    assert Person.objects.filter(name="孙悟空").count() == 2

@@ -355,6 +355,11 @@ class Person(TongxinModel):
             models.Index(
                 fields=["party_branch"], condition=models.Q(party_branch__isnull=False), name="registry_person_branch"
             ),
+            # the few persons without an ID number, whom an import row with a new one may be (by name + birth
+            # date + sex): whether a community has any is one probe, not a scan of its persons
+            models.Index(
+                fields=["community", "name", "birth_date"], condition=models.Q(id_hash=""), name="registry_person_noid"
+            ),
         ]
 
     def __str__(self) -> str:

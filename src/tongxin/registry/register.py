@@ -578,6 +578,9 @@ class RegisterImporter:
                 self._created: list[tuple[type, list[tuple[dict, str]]]] = []  # rows written without instances
                 self._left: dict[int, set[int]] = {}  # household → persons whose membership this run ended
                 self._matched: dict[int, int] = {}  # person → the row that matched them
+                # whether a row with an ID number the register does not have yet may be a person registered
+                # without one: the community has such persons (or this file adds them: see _noid_keys)
+                self._noid_persons = Person.objects.filter(community=self.community, id_hash="").exists()
                 hh_ids = self._households(households, out)
                 self._pass2(spill, hmap, dup_ids, dup_nokeys, households, hh_ids, out, progress)
                 self._write_households()
@@ -959,12 +962,20 @@ class RegisterImporter:
             # values, and without the unique index this is a scan of every person, per chunk
             for p in _stored(Person.objects.filter(id_hash__any=list(hashes)).exclude(id_hash="")):
                 by_hash[p.id_hash] = p
+
         # By name + birth date + sex: a row without an ID number finds the person however registered (a
         # blank cell never makes a second person); a row with a new ID number finds a person registered
         # earlier without one, and gives them the number.
-        nokey_rows = [
-            r for r in chunk if not r[_I["masked_id"]] and (not r[_I["id_number"]] or row_hash[r[0]] not in by_hash)
-        ]
+        def by_name(r: tuple) -> bool:
+            if r[_I["masked_id"]]:
+                return False
+            if not r[_I["id_number"]]:
+                return True
+            # a new ID number: only a person without one can be theirs (none in most communities)
+            key = (r[_I["name"]], r[_I["birth_date"]], r[_I["sex"]])
+            return row_hash[r[0]] not in by_hash and (self._noid_persons or key in self._noid_keys)
+
+        nokey_rows = [r for r in chunk if by_name(r)]
         by_masked: dict[tuple, list[_Stored]] = {}
         masked_rows = [r for r in chunk if r[_I["masked_id"]]]
         if masked_rows:
