@@ -127,17 +127,23 @@ def values_serializer(
     """A function giving the audited state of a row given as attname → value (``defaults`` for the attnames it
     leaves out), as :func:`serialize` gives it for an object: for bulk writers that build rows without model
     instances (the field list is resolved once, not per row)."""
-    fields = [(name, attname, defaults.get(attname)) for name, attname, personal in _audited_fields(model)]
-    personal = [name for name, _attname, is_personal in _audited_fields(model) if is_personal]
+    audited = _audited_fields(model)
+    # the state of a row that sets nothing, in field order (the defaults made JSON-ready once)
+    base = {name: _jsonable(defaults.get(attname)) for name, attname, _personal in audited}
+    for name, _attname, personal in audited:
+        if personal and base[name]:
+            base[name] = _masked(base[name])
+    names = {attname: (name, personal) for name, attname, personal in audited}
 
     def serialize_row(values: dict[str, Any]) -> dict[str, Any]:
-        data = {name: values.get(attname, default) for name, attname, default in fields}
-        for name in personal:
-            if data[name]:
-                data[name] = _masked(data[name])
-        for name, value in data.items():
-            if type(value) not in _PLAIN:
-                data[name] = _jsonable(value)
+        data = base.copy()  # then only the values the row sets: a dozen of a person's thirty fields
+        for attname, value in values.items():
+            field = names.get(attname)
+            if field is None:  # the primary key, or a column the change log leaves out
+                continue
+            if field[1] and value:
+                value = _masked(value)
+            data[field[0]] = value if type(value) in _PLAIN else _jsonable(value)
         return data
 
     return serialize_row

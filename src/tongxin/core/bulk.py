@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import queue
 import sys
 import threading
@@ -163,7 +164,8 @@ def insert_dicts(
         for row, new in zip(rows, ids, strict=True):
             row[pk] = new
     attnames = [f.attname for f in fields]
-    values = ([row[a] if a in row else defaults[a] for a in attnames] for row in rows)
+    pick = operator.itemgetter(*attnames) if len(attnames) > 1 else lambda row, a=attnames[0]: (row[a],)
+    values = (pick({**defaults, **row}) for row in rows)
     _send(writer, connection, model, fields, values, batch_size)
 
 
