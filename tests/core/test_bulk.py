@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from tongxin.core import bulk
 from tongxin.core.models import ObjectChange
@@ -168,3 +168,20 @@ def test_writer_hands_the_gil_over_more_often_while_its_thread_runs(world):
         assert inside == still == min(bulk.SWITCH_INTERVAL, before)
     else:
         assert inside == still == before
+
+
+def test_a_database_error_of_a_read_stops_the_writes_after_it(world):
+    written: list[int] = []
+
+    def bad() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM registry_household")
+
+    with pytest.raises(DatabaseError) as raised, bulk.Writer() as writer:
+        failed = writer.call(bad)
+        with pytest.raises(DatabaseError) as first:
+            failed.result()
+        writer.submit(written.append, 1)  # the transaction is aborted: skipped, and the read's error raised
+        writer.wait()
+    assert raised.value is first.value  # the caller sees the cause, not a later "transaction is aborted"
+    assert written == []

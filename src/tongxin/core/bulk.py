@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from typing import Any
 
 import orjson
-from django.db import connections, models, router
+from django.db import DatabaseError, connections, models, router
 from django.utils import timezone
 
 # Internal types whose Python value the database driver takes as it is.
@@ -261,20 +261,23 @@ class Writer:
         if exc_type is not None:  # the transaction rolls back: what is still queued need not be written first
             self._cancelled = True
         if self._thread is not None:
-            self._queue.join()
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-            self.connection.dec_thread_sharing()
-            _switching(-1)
+            try:
+                self._queue.join()
+                self._queue.put(None)
+                self._thread.join()
+            finally:  # even when interrupted: the process's switch interval and the connection's sharing count
+                self._thread = None
+                self.connection.dec_thread_sharing()
+                _switching(-1)
         if exc_type is None:
             self._raise()
 
     def _run(self) -> None:
-        connections[self.connection.alias] = self.connection  # the ORM in this thread: the caller's transaction
         while True:
             job = self._queue.get()
             try:
+                # the ORM in this thread (reads queued with call()) uses the caller's connection and transaction
+                connections[self.connection.alias] = self.connection
                 if job is None:
                     return
                 if getattr(job, "always", False) or (self._error is None and not self._cancelled):
@@ -302,16 +305,23 @@ class Writer:
         future of its result: a query that the caller needs later (the next chunk's lookups) waits in line on the
         server instead of the caller waiting for the writes before it. ``func`` runs in the writer's thread, where
         the ORM uses the transaction's connection; not threaded, at once. If an earlier write failed, the future
-        holds that error."""
+        holds that error; a database error of ``func`` also stops the writes after it. ``func`` only reads: it
+        must not use this writer (a deadlock) or open a transaction or savepoint (shared with the caller)."""
         future: Future = Future()
 
         def job() -> None:
+            if not future.set_running_or_notify_cancel():  # cancelled by the caller
+                return
             if self._error is not None or self._cancelled:
                 future.set_exception(self._error or RuntimeError("the bulk writer was cancelled"))
                 return
             try:
                 future.set_result(func(*args, **kwargs))
-            except BaseException as error:  # the caller gets it from the future; the writes go on
+            except BaseException as error:  # the caller gets it from the future
+                if isinstance(error, DatabaseError) and self._error is None:
+                    # the server aborted the transaction: the writes after it are skipped, and the caller's next
+                    # submit, wait or result raises this error, not the "transaction is aborted" of a later write
+                    self._error = error
                 future.set_exception(error)
 
         job.always = True  # type: ignore[attr-defined]  # run even after an error: the future must be resolved
@@ -372,12 +382,13 @@ def _copy_text(connection: Any, rows: Any) -> list[bytes] | None:
     """The rows as the data of a text-format ``COPY … FROM STDIN``, formatted in the calling thread by psycopg's own
     row formatter (its C implementation where installed), in blocks of some 32 KB; None where psycopg has no such
     formatter (another version's layout): the rows are then formatted as they are sent."""
-    try:
+    try:  # psycopg's internals (3.2, 3.3): the rows are formatted as by ``copy.write_row``, with the same dumpers
         from psycopg._copy_base import TextFormatter
         from psycopg.adapt import Transformer
-    except ImportError:  # pragma: no cover - a psycopg without these internals
+
+        formatter = TextFormatter(Transformer(connection.connection))
+    except (ImportError, TypeError):  # pragma: no cover - a psycopg whose internals differ
         return None
-    formatter = TextFormatter(Transformer(connection.connection))
     blocks = [block for row in rows if (block := formatter.write_row(row))]
     blocks.append(formatter.end())
     return blocks
@@ -389,7 +400,8 @@ def _send(
     """Write the rows now, or hand them to the writer thread converted (encrypted, JSON-encoded) and, on
     PostgreSQL, formatted as ``COPY`` data in this thread, so that the writer thread only streams them: the
     writer thread's turn (its writes, then the reads queued behind them) is what the caller waits for, while this
-    thread has the time."""
+    thread has the time. (Handed to the writer on PostgreSQL, the rows go in one ``COPY``: ``size`` applies to
+    the other paths.)"""
     if writer is None:
         _write(connection, model, fields, values, size)
         return
