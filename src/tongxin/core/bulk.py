@@ -458,9 +458,11 @@ def _write(
 _UPDATE_TABLE = "tongxin_bulk_update"
 
 
-def _update(connection: Any, model: type[models.Model], fields: list, rows: list, batch_size: int) -> None:
+def _update(
+    connection: Any, model: type[models.Model], fields: list, rows: list, batch_size: int, blocks: list | None = None
+) -> None:
     """Write ``rows`` (primary key first, then the values of ``fields[1:]``, converted for the driver) over the
-    existing rows."""
+    existing rows; on PostgreSQL ``blocks``, the same rows already formatted by :func:`_copy_text`, if given."""
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     pk = qn(fields[0].column)
@@ -474,7 +476,10 @@ def _update(connection: Any, model: type[models.Model], fields: list, rows: list
         temp = qn(_UPDATE_TABLE)
         cursor.execute(f"DROP TABLE IF EXISTS {temp}")
         cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {', '.join(columns)} FROM {table} WITH NO DATA")
-        _write(connection, model, fields, rows, batch_size, table=_UPDATE_TABLE, convert=False)
+        if blocks is not None:
+            _write_copy(connection, _UPDATE_TABLE, fields, blocks)
+        else:
+            _write(connection, model, fields, rows, batch_size, table=_UPDATE_TABLE, convert=False)
         cursor.execute(f"ANALYZE {temp}")  # its row count: the planner then probes the primary key per row
         assignments = ", ".join(f"{c} = s.{c}" for c in columns[1:])
         cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM {temp} AS s WHERE t.{pk} = s.{pk}")
@@ -517,7 +522,8 @@ def update(
         return
     columns = [meta.pk, *chosen]
     rows = list(_converted(connection, columns, ([getattr(obj, f.attname) for f in columns] for obj in objs)))
-    if writer is not None:
-        writer.submit(_update, connection, model, columns, rows, batch_size)
+    if writer is not None:  # formatted here, as for inserts (_send): the writer thread only streams them
+        blocks = _copy_text(connection, rows) if connection.vendor == "postgresql" else None
+        writer.submit(_update, connection, model, columns, rows, batch_size, blocks)
     else:
         _update(connection, model, columns, rows, batch_size)
