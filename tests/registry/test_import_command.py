@@ -641,3 +641,27 @@ def test_a_new_number_never_takes_over_a_namesake_who_has_one(world, tmp_path):
     rows[1][2] = pid("1980-01-02", 17)  # same name, sex and birth date, another number: another person
     assert run_import(write(tmp_path, "r2.csv", rows)).summary["created"] == 1
     assert Person.objects.filter(name="孙悟空").count() == 2
+
+
+@pytest.mark.parametrize("between", [0, 1, 4])
+def test_two_new_numbers_for_one_person_without_a_number_give_it_once_however_far_apart(
+    world, tmp_path, monkeypatch, between
+):
+    """Chunks of one row, whose lookups run a few chunks ahead of the writes: the first row with a new number
+    gives it to the person registered without one; a later row with another number is another person, whether
+    its lookups ran before or after the first row's write."""
+    from tongxin.registry import register
+
+    rows = [HEADER, ["0001", "孙悟空", "", "男", "汉族", "1980-01-02", "户主", "", "", ""]]
+    run_import(write(tmp_path, "r.csv", rows))
+    monkeypatch.setattr(register, "CHUNK", 1)
+    first, second = pid("1980-01-02", 13), pid("1980-01-02", 17)
+    rows = [HEADER, ["0001", "孙悟空", first, "男", "汉族", "1980-01-02", "户主", "", "", ""]]
+    for i in range(between):
+        rows.append(["0002", f"路人{i}", pid(f"1990-05-0{i + 1}", 11), "男", "汉族", "", "户主", "", "", ""])
+    rows += [["0003", "孙悟空", second, "男", "汉族", "1980-01-02", "户主", "", "", ""]]
+    run = run_import(write(tmp_path, "r2.csv", rows))
+    assert run.summary["updated"] == 1 and run.summary["created"] == 1 + between, run.stderr
+    assert run.summary["rejected"] == 0
+    numbers = {p.id_number for p in Person.objects.filter(name="孙悟空")}
+    assert numbers == {first, second}

@@ -240,7 +240,9 @@ class Writer:
     def __init__(self, using: str = "default"):
         self.connection = connections[using]
         self.threaded = self.connection.vendor == "postgresql"
-        self._queue: queue.Queue = queue.Queue(maxsize=8)  # bounded: the caller cannot run far ahead (memory)
+        # bounded: the caller cannot run far ahead (memory: a job holds a chunk's rows, some MB at most); but far
+        # enough that the server is not left idle while the caller prepares a heavier chunk than the last
+        self._queue: queue.Queue = queue.Queue(maxsize=32)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._ids: dict[type[models.Model], list[int]] = {}

@@ -27,6 +27,7 @@ import threading
 import uuid
 from collections import Counter, deque, namedtuple
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -52,6 +53,7 @@ from tongxin.registry.models import (
 )
 
 CHUNK = 2000
+LOOKAHEAD = 3  # chunks read, with their lookups queued, before the chunk being written (see _chunk)
 SPILL_BATCH = 1000
 PARSE_BATCH = 1000  # rows a parsing process takes at a time
 PARALLEL_MIN_ROWS = 20_000  # a smaller file is parsed in the importing process (starting processes costs more)
@@ -865,8 +867,16 @@ class RegisterImporter:
 
     def _pass2(self, spill, hmap, dup_ids, dup_nokeys, households, hh_ids, out: Outcome, progress) -> None:
         present = set(hmap.columns)
+        # the person attributes of the file's columns: (attribute, position in a row, is a date), for _values
+        self._row_attrs = [
+            (attr, _I[attr], attr in ("birth_date", "party_joined"))
+            for attr, column in _PERSON_ATTRS
+            if column in present
+        ]
         chunk: list[tuple] = []
-        ahead: tuple | None = None  # the chunk read before this one, with the future of its lookups
+        # chunks read but not yet written, each with the future of its lookups (see _chunk)
+        self._ahead: deque[tuple[list[tuple], Future | None]] = deque()
+        self._claimed: set[int] = set()  # persons without an ID number given one by a row of this run
         done = 0
         for row in _spilled(spill):
             out.counts["rows"] += 1
@@ -896,48 +906,52 @@ class RegisterImporter:
                     row[_I["warnings"]].append(_("户号“%(h)s”有 %(n)s 个户主") % {"h": hh, "n": info.heads})
             chunk.append(row)
             if len(chunk) >= CHUNK:
-                done += len(ahead[0]) if ahead else 0
-                ahead = self._chunk(ahead, chunk, present, hh_ids, out)
+                done += self._chunk(chunk, present, hh_ids, out)
                 chunk = []
                 if progress:
                     progress(self._pass1_rows + done, self._pass1_rows * 2)
         if chunk:
-            ahead = self._chunk(ahead, chunk, present, hh_ids, out)
-        self._chunk(ahead, None, present, hh_ids, out)
+            self._chunk(chunk, present, hh_ids, out)
+        self._chunk(None, present, hh_ids, out)
         self._writer.wait()
 
-    def _chunk(self, ahead: tuple | None, chunk: list[tuple] | None, present, hh_ids, out: Outcome) -> tuple | None:
-        """Queue the lookups of ``chunk``, then write the chunk read before it (``ahead``: the chunk and the future
-        of its lookups); what is now ahead. On PostgreSQL the lookups run in the writer's turn, so that the
-        server looks up the next chunk while Python decides this one, and no query waits for the writes before
-        it. The lookups of a chunk run before the previous chunk's rows are written. A person created by an
-        earlier chunk is only found by name + birth date + sex, or by a masked ID number: the lookups of a chunk
-        with such a row are queued after every earlier write."""
+    def _chunk(self, chunk: list[tuple] | None, present, hh_ids, out: Outcome) -> int:
+        """Queue the lookups of ``chunk``, then write the chunks read before it while more than ``LOOKAHEAD`` wait
+        (all of them when ``chunk`` is None: the file's end); the number of rows written. On PostgreSQL the lookups
+        run in the writer's turn, ahead of the writes of the chunks before: the server looks up the next chunks
+        while Python decides this one, no query waits for the writes just before it, and Python may run a few
+        chunks ahead of the server (its work per chunk varies). Rows with an ID number do not depend on the
+        earlier chunks' writes (the file's duplicate numbers are rejected; a person without a number claimed by
+        an earlier row is known by ``_claimed``). A person created by an earlier chunk is only found by name +
+        birth date + sex, or by a masked ID number: the lookups of a chunk with such a row are queued when it is
+        written, after every earlier write."""
         writer = self._writer
-        future = None
-        if chunk is not None and not any(
-            r[_I["masked_id"]] or (r[_I["name"]], r[_I["birth_date"]], r[_I["sex"]]) in self._noid_keys for r in chunk
-        ):
-            future = writer.call(self._lookup, chunk)
-        if ahead is not None:
-            previous, found = ahead
+        if chunk is not None:
+            future = None
+            if not any(
+                r[_I["masked_id"]] or (r[_I["name"]], r[_I["birth_date"]], r[_I["sex"]]) in self._noid_keys
+                for r in chunk
+            ):
+                future = writer.call(self._lookup, chunk)
+            self._ahead.append((chunk, future))
+        written = 0
+        while self._ahead and (chunk is None or len(self._ahead) > LOOKAHEAD):
+            previous, found = self._ahead.popleft()
             if found is None:  # after the writes of every earlier chunk
                 found = writer.call(self._lookup, previous)
             self._write_chunk(previous, found.result(), present, hh_ids, out)
-        return (chunk, future) if chunk is not None else None
+            written += len(previous)
+        return written
 
     def _values(self, row: tuple, present: set[str], out: Outcome) -> dict[str, Any]:
         """The person attributes the row sets (blank cells set nothing)."""
         values: dict[str, Any] = {}
-        for attr, column in _PERSON_ATTRS:
-            if column not in present:
+        fromisoformat = datetime.date.fromisoformat
+        for attr, i, is_date in self._row_attrs:
+            value = row[i]
+            if value == "" or value is None:
                 continue
-            value = row[_I[attr]]
-            if value in ("", None):
-                continue
-            if attr in ("birth_date", "party_joined"):
-                value = datetime.date.fromisoformat(value)
-            values[attr] = value
+            values[attr] = fromisoformat(value) if is_date else value
         if "group" in present and row[_I["group"]] is not None:
             group_id = self._group_id(row[_I["group"]], out)
             if group_id:
@@ -1021,7 +1035,6 @@ class RegisterImporter:
         changes: list[tuple[_Stored, dict[str, Any]]] = []  # (stored person, the attributes a row changes)
         update_fields: set[str] = set()
         placed: list[_Stored] = []  # matched persons as this chunk leaves them
-        claimed: set[int] = set()  # persons without an ID number given one by a row of this chunk
         for row in chunk:
             values = self._values(row, present, out)
             hh_number = row[_I["household_number"]]
@@ -1035,9 +1048,9 @@ class RegisterImporter:
                 if person is None:
                     key = (row[_I["name"]], row[_I["birth_date"]], row[_I["sex"]])
                     matches = [p for p in by_nokey.get(key, []) if not p.id_hash]
-                    if len(matches) == 1 and matches[0].pk not in claimed:
+                    if len(matches) == 1 and matches[0].pk not in self._claimed:
                         person = matches[0]
-                        claimed.add(person.pk)
+                        self._claimed.add(person.pk)
             elif row[_I["masked_id"]]:
                 masked = row[_I["masked_id"]]
                 matches = by_masked.get((row[_I["name"]], masked[:6], masked[-4:]), [])
