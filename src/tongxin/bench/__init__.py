@@ -82,6 +82,10 @@ class Sqlite:
     def version(self) -> str:
         return sqlite3.sqlite_version
 
+    def settle(self) -> float:
+        """Nothing runs in the background of SQLite: 0 seconds waited."""
+        return 0.0
+
     def names(self) -> tuple[str, str]:
         return "tongxin_bench", "tongxin_bench_iex"
 
@@ -131,6 +135,27 @@ class Postgres:
         from psycopg import sql
 
         self._execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    SETTLE_TIMEOUT = 600.0  # seconds to wait for the server's background work at most
+
+    def settle(self) -> float:
+        """Wait until the server's background work after a large write is done, so that the next phase is not
+        measured against it: a checkpoint (the dirty buffers and the WAL a large import leaves behind), then no
+        autovacuum worker running (a freshly filled table is vacuumed and analysed). The seconds waited."""
+        import psycopg
+
+        t0 = time.perf_counter()
+        with self._admin() as conn:
+            with contextlib.suppress(psycopg.Error):  # CHECKPOINT needs a superuser (or pg_checkpoint)
+                conn.execute("CHECKPOINT")
+            while time.perf_counter() - t0 < self.SETTLE_TIMEOUT:
+                busy = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+                ).fetchone()[0]
+                if not busy:
+                    break
+                time.sleep(1)
+        return time.perf_counter() - t0
 
     def version(self) -> str:
         import psycopg
@@ -250,12 +275,17 @@ class Bench:
                 db.clone(main, floor_db)
             _warm(register)
             res["ceiling"] = self.work(db, main, "ceiling", {"path": str(register)})
+            db.settle()  # each measured write starts on a quiet server (see below)
             res["iexport"] = self.work(db, iex, "iexport", {"path": str(register), "rows": opts.iexport_rows})
             db.drop(iex)
             _warm(register)
+            db.settle()
             res["import"] = self.work(db, main, "import", {"path": str(register)})
             # django-import-export again, on a fresh copy of the empty database: its per-row rate follows the
-            # machine's latency more than anything else measured here, so it is sampled before and after
+            # machine's latency more than anything else measured here, so it is sampled before and after; not
+            # while the server still writes out what the import left (its per-row commits would pay for it)
+            res["settled_seconds"] = db.settle()
+            _log(f"{db.kind}: the server settled in {res['settled_seconds']:,.1f} s")
             res["iexport_after"] = self.work(
                 db, f"{iex}2", "iexport", {"path": str(register), "rows": opts.iexport_rows}
             )

@@ -177,7 +177,12 @@ def _database_section(kind: str, res: dict[str, Any], run: dict[str, Any]) -> li
     )
     if "iexport_after" in res:
         lines.append(
-            row("django-import-export again, after Tongxin's import (a fresh empty copy)", res["iexport_after"])
+            row(
+                "django-import-export again, after Tongxin's import (a fresh empty copy, once the server settled"
+                + (f": {res['settled_seconds']:,.0f} s" if "settled_seconds" in res else "")
+                + ")",
+                res["iexport_after"],
+            )
         )
     lines.append(row("Tongxin re-import of the unchanged file", unchanged))
     lines.append(row(f"Tongxin import of the {100 // CHANGED_EVERY} %-changed file", changed))
