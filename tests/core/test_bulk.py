@@ -185,3 +185,21 @@ def test_a_database_error_of_a_read_stops_the_writes_after_it(world):
         writer.wait()
     assert raised.value is first.value  # the caller sees the cause, not a later "transaction is aborted"
     assert written == []
+
+
+def test_matching_finds_the_keys_whose_value_a_row_holds(world, tmp_path):
+    households = [Household(community=world.a, number=n) for n in ("H1", "H2", "H3")]
+    bulk.insert(households)
+    pairs = tmp_path / "pairs"
+    pairs.write_bytes(b"".join(f"{k}\t{v}\n".encode() for k, v in [(7, "H2"), (8, "nobody"), (9, "H3"), (10, "H2")]))
+    with pairs.open("rb") as f:
+        assert sorted(bulk.matching(Household, "number", f)) == [7, 9, 10]
+    # the temporary table is gone: the same transaction may match again, and a blank value never matches
+    Household.objects.filter(number="H1").update(number="")
+    pairs.write_bytes(b"1\tH1\n2\tH3\n")
+    with pairs.open("rb") as f:
+        assert list(bulk.matching(Household, "number", f)) == [2]
+    with pairs.open("wb"):
+        pass
+    with pairs.open("rb") as f:
+        assert list(bulk.matching(Household, "number", f)) == []

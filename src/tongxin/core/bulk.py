@@ -14,9 +14,9 @@ import operator
 import queue
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from django.db import DatabaseError, connections, models, router
@@ -529,3 +529,43 @@ def update(
         writer.submit(_update, connection, model, columns, rows, batch_size, blocks)
     else:
         _update(connection, model, columns, rows, batch_size)
+
+
+_MATCH_TABLE = "tongxin_bulk_match"
+MATCH_BATCH = 5000  # rows per executemany on SQLite
+
+
+def matching(model: type[models.Model], column: str, pairs: BinaryIO, *, using: str | None = None) -> Iterator[int]:
+    """The keys of ``pairs`` whose value some row of ``model`` holds in ``column`` (blank values never match): one
+    join for a whole file's values instead of a probe of ``column``'s index per value. ``pairs`` is a binary file of
+    lines ``key<TAB>value``, the key an integer and the value plain text (no tab, backslash or line break): on
+    PostgreSQL it is streamed as it is into a temporary table with ``COPY``; on SQLite inserted in batches. Run it in
+    the caller's transaction (or, with a :class:`Writer`, in its turn with :meth:`Writer.call`); the temporary table
+    is dropped before it returns, so it can run again in the same transaction."""
+    connection = connections[using or router.db_for_read(model)]
+    qn = connection.ops.quote_name
+    temp, table, col = qn(_MATCH_TABLE), qn(model._meta.db_table), qn(model._meta.get_field(column).column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} (k integer NOT NULL, v text NOT NULL)")
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {temp} (k, v) FROM STDIN") as copy:
+                while block := pairs.read(1 << 20):
+                    copy.write(block)
+            cursor.execute(f"ANALYZE {temp}")  # its size: a join for many values, index probes for a few
+        else:
+            batch: list[tuple[int, str]] = []
+            for line in pairs:
+                key, _tab, value = line.rstrip(b"\n").partition(b"\t")
+                batch.append((int(key), value.decode()))
+                if len(batch) >= MATCH_BATCH:
+                    cursor.cursor.executemany(f"INSERT INTO {temp} (k, v) VALUES (?, ?)", batch)
+                    batch = []
+            if batch:
+                cursor.cursor.executemany(f"INSERT INTO {temp} (k, v) VALUES (?, ?)", batch)
+        # "<> ''" spelled out: a partial index on the non-blank values (as unique keys have) then serves the probes
+        cursor.execute(f"SELECT s.k FROM {temp} s JOIN {table} t ON t.{col} = s.v WHERE t.{col} <> ''")
+        while rows := cursor.fetchmany(10_000):
+            for (key,) in rows:
+                yield key
+        cursor.execute(f"DROP TABLE {temp}")
