@@ -113,7 +113,8 @@ def test_a_person_registered_after_the_precheck_is_found_when_written(world, tmp
         assert Person.objects.filter(name="张伟").count() == 1
         assert Person.objects.get(name="张伟").community == world.a
         groups = Division.objects.filter(parent=world.a, level=Division.Level.GROUP)
-        assert sorted(groups.values_list("code", flat=True)) == ["530103002001001", "530103002001002", "530103002001009"]
+        codes = sorted(groups.values_list("code", flat=True))
+        assert codes == ["530103002001001", "530103002001002", "530103002001009"]
         assert Person.objects.filter(community=world.a).count() == 5
     else:  # a dry run writes nothing: it meets no index, and counts as the precheck found (a preview)
         assert (summary["rows"], summary["created"], summary["updated"], summary["rejected"]) == (5, 5, 0, 0)
