@@ -203,3 +203,29 @@ def test_matching_finds_the_keys_whose_value_a_row_holds(world, tmp_path):
         pass
     with pairs.open("rb") as f:
         assert list(bulk.matching(Household, "number", f)) == []
+    # a key whose value several rows hold comes once
+    Household.objects.create(community=world.b, number="H3")
+    pairs.write_bytes(b"5\tH3\n")
+    with pairs.open("rb") as f:
+        assert list(bulk.matching(Household, "number", f)) == [5]
+
+
+def _temp_table_exists() -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT to_regclass('pg_temp.tongxin_bulk_match') IS NOT NULL")
+        else:
+            cursor.execute("SELECT count(*) > 0 FROM sqlite_temp_master WHERE name = 'tongxin_bulk_match'")
+        return bool(cursor.fetchone()[0])
+
+
+def test_matching_drops_its_table_when_its_keys_are_not_all_read(world, tmp_path):
+    bulk.insert([Household(community=world.a, number=n) for n in ("H1", "H2")])
+    pairs = tmp_path / "pairs"
+    pairs.write_bytes(b"1\tH1\n2\tH2\n")
+    with pairs.open("rb") as f:
+        keys = bulk.matching(Household, "number", f)
+        assert next(keys) in (1, 2)
+        assert _temp_table_exists()
+        keys.close()
+    assert not _temp_table_exists()

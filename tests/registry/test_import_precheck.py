@@ -120,3 +120,34 @@ def test_a_person_registered_after_the_precheck_is_found_when_written(world, tmp
         assert (summary["rows"], summary["created"], summary["updated"], summary["rejected"]) == (5, 5, 0, 0)
         assert len(writes) == 1
         assert not Person.objects.filter(community=world.a).exists()
+
+
+@pytest.mark.parametrize("follows", ["progress", "update"])
+def test_the_conflict_is_recognised_whatever_query_follows_it(world, tmp_path, monkeypatch, follows):
+    """On PostgreSQL the refused row fails in the writer's thread; the importing thread's next query then fails
+    with "current transaction is aborted". The writer reports its own error, so the import still retries: after
+    a progress report that writes to the database (as a background job's does), or the update of a person whose
+    row follows."""
+    register_in_b(world)
+    data = rows()
+    if follows == "update":  # 王芳 is registered in this community already, with another phone
+        h = Household.objects.create(community=world.a, number="0002")
+        Person.objects.create(community=world.a, name="王芳", id_number=WF, household=h, relationship="02")
+        data = [data[0], data[1], data[4], data[2], data[3], data[5]]
+    monkeypatch.setattr(bulk, "matching", lambda *args, **kwargs: iter(()))
+    monkeypatch.setattr(register, "CHUNK", 1)
+    reports = []
+    importer = RegisterImporter(None, world.a)
+
+    def progress(done, total=None):
+        reports.append(done)
+        importer._writer._queue.join()  # the writes submitted so far are done (or failed): no race with them
+        Person.objects.filter(pk=-1).update(notes="")  # a query of the importing thread
+
+    result = importer.process(write(tmp_path, "r.csv", data), commit=True, progress=progress)
+    summary = result["summary"]
+    assert summary["rejected"] == 0
+    assert summary["updated"] == (2 if follows == "update" else 1)
+    assert summary["created"] == (3 if follows == "update" else 4)
+    assert reports and Person.objects.filter(name="张伟").count() == 1
+    assert Person.objects.filter(community=world.a).count() == 5

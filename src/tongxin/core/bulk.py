@@ -273,6 +273,11 @@ class Writer:
                 _switching(-1)
         if exc_type is None:
             self._raise()
+        elif self._error is not None and (isinstance(exc, DatabaseError) or hasattr(exc, "sqlstate")):
+            # a query of the caller's thread failed because a write of this thread had aborted the transaction
+            # ("current transaction is aborted"): the write's error is the one to report (and to act on)
+            error, self._error = self._error, None
+            raise error from exc
 
     def _run(self) -> None:
         while True:
@@ -536,36 +541,48 @@ MATCH_BATCH = 5000  # rows per executemany on SQLite
 
 
 def matching(model: type[models.Model], column: str, pairs: BinaryIO, *, using: str | None = None) -> Iterator[int]:
-    """The keys of ``pairs`` whose value some row of ``model`` holds in ``column`` (blank values never match): one
-    join for a whole file's values instead of a probe of ``column``'s index per value. ``pairs`` is a binary file of
+    """The keys of ``pairs`` whose value some row of ``model`` holds in ``column`` (blank values never match), each
+    once, in no particular order: one join for a whole file's values instead of a probe of ``column``'s index per
+    value. ``pairs`` is a binary file of
     lines ``key<TAB>value``, the key an integer and the value plain text (no tab, backslash or line break): on
     PostgreSQL it is streamed as it is into a temporary table with ``COPY``; on SQLite inserted in batches. Run it in
     the caller's transaction (or, with a :class:`Writer`, in its turn with :meth:`Writer.call`); the temporary table
-    is dropped before it returns, so it can run again in the same transaction."""
+    is dropped when the keys have been read (or the generator is closed), so it can run again in the same
+    transaction; after a database error it goes with the transaction (or with the next call's ``DROP``)."""
     connection = connections[using or router.db_for_read(model)]
     qn = connection.ops.quote_name
     temp, table, col = qn(_MATCH_TABLE), qn(model._meta.db_table), qn(model._meta.get_field(column).column)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {temp}")
         cursor.execute(f"CREATE TEMPORARY TABLE {temp} (k integer NOT NULL, v text NOT NULL)")
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {temp} (k, v) FROM STDIN") as copy:
-                while block := pairs.read(1 << 20):
-                    copy.write(block)
-            cursor.execute(f"ANALYZE {temp}")  # its size: a join for many values, index probes for a few
-        else:
-            batch: list[tuple[int, str]] = []
-            for line in pairs:
-                key, _tab, value = line.rstrip(b"\n").partition(b"\t")
-                batch.append((int(key), value.decode()))
-                if len(batch) >= MATCH_BATCH:
-                    cursor.cursor.executemany(f"INSERT INTO {temp} (k, v) VALUES (?, ?)", batch)
-                    batch = []
-            if batch:
+        done = False
+        try:
+            yield from _match(connection, cursor, temp, table, col, pairs)
+            done = True
+        finally:
+            if done or sys.exc_info()[0] is GeneratorExit:  # not in a transaction a database error aborted
+                cursor.execute(f"DROP TABLE {temp}")
+
+
+def _match(connection: Any, cursor: Any, temp: str, table: str, col: str, pairs: BinaryIO) -> Iterator[int]:
+    """Load ``pairs`` into the temporary table ``temp`` and yield the keys whose value ``table.col`` holds."""
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {temp} (k, v) FROM STDIN") as copy:
+            while block := pairs.read(1 << 20):
+                copy.write(block)
+        cursor.execute(f"ANALYZE {temp}")  # its size: a join for many values, index probes for a few
+    else:
+        batch: list[tuple[int, str]] = []
+        for line in pairs:
+            key, _tab, value = line.rstrip(b"\n").partition(b"\t")
+            batch.append((int(key), value.decode()))
+            if len(batch) >= MATCH_BATCH:
                 cursor.cursor.executemany(f"INSERT INTO {temp} (k, v) VALUES (?, ?)", batch)
-        # "<> ''" spelled out: a partial index on the non-blank values (as unique keys have) then serves the probes
-        cursor.execute(f"SELECT s.k FROM {temp} s JOIN {table} t ON t.{col} = s.v WHERE t.{col} <> ''")
-        while rows := cursor.fetchmany(10_000):
-            for (key,) in rows:
-                yield key
-        cursor.execute(f"DROP TABLE {temp}")
+                batch = []
+        if batch:
+            cursor.cursor.executemany(f"INSERT INTO {temp} (k, v) VALUES (?, ?)", batch)
+    # "<> ''" spelled out: a partial index on the non-blank values (as unique keys have) then serves the probes
+    cursor.execute(f"SELECT DISTINCT s.k FROM {temp} s JOIN {table} t ON t.{col} = s.v WHERE t.{col} <> ''")
+    while rows := cursor.fetchmany(10_000):
+        for (key,) in rows:
+            yield key

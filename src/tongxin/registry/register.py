@@ -668,11 +668,9 @@ class RegisterImporter:
             # rows whose ID number some person has (a bitmap by row number), or None: every row is looked up
             self._known: bytearray | None = None
             known = None
-            if (
-                precheck
-                and self._id_rows
-                and Person.objects.filter(community=self.community).count() < (self._id_rows // 2)
-            ):  # mostly new persons (a community's re-import finds most rows: the join would save nothing)
+            half = self._id_rows // 2
+            if precheck and half and Person.objects.filter(community=self.community)[:half].count() < half:
+                # mostly new persons (a community's re-import finds most rows: the join would save nothing)
                 known = self._writer.call(self._precheck, ids)
             hh_ids = self._households(households, out)
             if known is not None:
