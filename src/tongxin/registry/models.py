@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import codes, crypto, idnumber, pinyin
-from tongxin.core.fields import EncryptedTextField
+from tongxin.core.fields import EncryptedTextField, KeyField
 from tongxin.core.models import TongxinModel
 from tongxin.org.models import Division, Grid
 
@@ -284,14 +284,14 @@ class Person(TongxinModel):
     relationship = models.CharField(_("与户主关系"), max_length=2, choices=codes.choices("relationship"), blank=True)
     name = models.CharField(_("姓名"), max_length=64)
     id_number = EncryptedTextField(_("公民身份号码"), blank=True)
-    id_hash = models.CharField(max_length=32, blank=True, editable=False)  # looked up by its unique index
-    id_tail = models.CharField(max_length=16, blank=True, editable=False)
+    id_hash = KeyField(max_length=32, blank=True, editable=False)  # looked up by its unique index
+    id_tail = KeyField(max_length=16, blank=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=codes.choices("sex"), blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=2, choices=codes.choices("ethnicity"), blank=True)
     phone = EncryptedTextField(_("联系电话"), blank=True)
-    phone_hash = models.CharField(max_length=32, blank=True, editable=False)
-    phone_tail = models.CharField(max_length=16, blank=True, editable=False)
+    phone_hash = KeyField(max_length=32, blank=True, editable=False)
+    phone_tail = KeyField(max_length=16, blank=True, editable=False)
     phone_other = EncryptedTextField(_("其他电话"), blank=True)
     education = models.CharField(_("文化程度"), max_length=2, choices=codes.choices("education"), blank=True)
     marital_status = models.CharField(_("婚姻状况"), max_length=2, choices=codes.choices("marital_status"), blank=True)
