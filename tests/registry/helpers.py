@@ -1,5 +1,5 @@
 """Helpers of the registry tests: registers written as CSV/XLSX files, the import command run with its
-JSON summary, valid ID numbers."""
+JSON summary, valid ID numbers, a small register and a person of it registered in the other community."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.core.management import call_command
 from openpyxl import Workbook, load_workbook
 
 from tongxin.core import idnumber
+from tongxin.registry.models import Household, Membership, Person
 
 REGION = "530103"
 HEADER = ["户号", "姓名", "公民身份号码", "性别", "民族", "出生日期", "与户主关系", "居民小组", "联系电话", "现住址"]
@@ -87,3 +88,30 @@ def counts(
         "households_created": households_created,
         "households_updated": households_updated,
     }
+
+
+ZW = pid("1970-03-05", 11)  # 张伟, a man
+LN = pid("1972-06-07", 22)  # 李娜, a woman
+ZXM = pid("2000-01-01", 31)  # 张小明
+WF = pid("1985-05-05", 42)  # 王芳
+
+
+def base_rows() -> list[list[str]]:
+    """A register of two households: 张伟 (head), 李娜 and 张小明 in 0001; 王芳 (head) in 0002."""
+    return [
+        HEADER,
+        ["0001", "张伟", ZW, "男", "汉族", "1970-03-05", "户主", "第一居民小组", "13912345678", "桃源路1号"],
+        ["0001", "李娜", LN, "女", "汉族", "1972-06-07", "配偶", "1组", "13800000001", "桃源路1号"],
+        ["0001", "张小明", ZXM, "男", "汉", "", "子", "1", "", ""],
+        ["0002", "王芳", WF, "女", "彝族", "", "户主", "第二居民小组", "0871-65123456", "桃源路2号"],
+    ]
+
+
+def register_in_b(world) -> Person:
+    """张伟, living in the other community (``world.b``) as the head of its household B0001."""
+    h = Household.objects.create(community=world.b, number="B0001")
+    p = Person.objects.create(community=world.b, name="张伟", id_number=ZW, household=h, relationship="02")
+    Membership.objects.create(community=world.b, household=h, person=p, relationship="02")
+    h.head = p
+    h.save()
+    return p

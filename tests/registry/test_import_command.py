@@ -16,7 +16,7 @@ from tongxin.core.models import ObjectChange
 from tongxin.org.models import Division
 from tongxin.registry.models import Household, Membership, Person
 
-from .helpers import HEADER, counts, pid, read_xlsx, run_import, write
+from .helpers import HEADER, LN, WF, ZW, ZXM, base_rows, counts, pid, read_xlsx, register_in_b, run_import, write
 
 # The import dates moves (membership start and end) today: today is pinned.
 TODAY = datetime.date(2026, 3, 15)
@@ -30,21 +30,6 @@ def _today():
 
 A = "530103002001"
 B = "530103003001"
-
-ZW = pid("1970-03-05", 11)  # 张伟, a man
-LN = pid("1972-06-07", 22)  # 李娜, a woman
-ZXM = pid("2000-01-01", 31)  # 张小明
-WF = pid("1985-05-05", 42)  # 王芳
-
-
-def base_rows() -> list[list[str]]:
-    return [
-        HEADER,
-        ["0001", "张伟", ZW, "男", "汉族", "1970-03-05", "户主", "第一居民小组", "13912345678", "桃源路1号"],
-        ["0001", "李娜", LN, "女", "汉族", "1972-06-07", "配偶", "1组", "13800000001", "桃源路1号"],
-        ["0001", "张小明", ZXM, "男", "汉", "", "子", "1", "", ""],
-        ["0002", "王芳", WF, "女", "彝族", "", "户主", "第二居民小组", "0871-65123456", "桃源路2号"],
-    ]
 
 
 def by_name(name: str) -> Person:
@@ -479,17 +464,8 @@ def test_relationship_change_relabels_the_membership(world, tmp_path):
 # --- scope -------------------------------------------------------------------------------------------
 
 
-def _register_in_b(world) -> Person:
-    h = Household.objects.create(community=world.b, number="B0001")
-    p = Person.objects.create(community=world.b, name="张伟", id_number=ZW, household=h, relationship="02")
-    Membership.objects.create(community=world.b, household=h, person=p, relationship="02")
-    h.head = p
-    h.save()
-    return p
-
-
 def test_person_living_in_another_community_is_refused_for_a_scoped_user(world, tmp_path):
-    _register_in_b(world)
+    register_in_b(world)
     run = run_import(write(tmp_path, "r.csv", base_rows()), A, "--user", "director")
     assert run.summary["rejected"] == 1 and run.summary["created"] == 3
     assert "管辖范围以外" in stderr_line(run, 2)
@@ -498,7 +474,7 @@ def test_person_living_in_another_community_is_refused_for_a_scoped_user(world, 
 
 
 def test_the_command_line_may_move_a_person_from_another_community(world, tmp_path):
-    p = _register_in_b(world)
+    p = register_in_b(world)
     run = run_import(write(tmp_path, "r.csv", base_rows()))
     assert run.summary["updated"] == 1 and run.summary["created"] == 3 and run.summary["rejected"] == 0
     p.refresh_from_db()
@@ -509,7 +485,7 @@ def test_the_command_line_may_move_a_person_from_another_community(world, tmp_pa
 
 
 def test_a_person_moved_out_of_another_community_may_be_imported_by_a_scoped_user(world, tmp_path):
-    p = _register_in_b(world)
+    p = register_in_b(world)
     p.life_status = Person.LifeStatus.MOVED_OUT
     p.save()
     run = run_import(write(tmp_path, "r.csv", base_rows()), A, "--user", "director")
@@ -539,7 +515,7 @@ def test_unknown_community_file_or_missing_name_column(world, tmp_path):
 
 
 def test_the_command_line_moving_a_person_without_a_household_ends_the_old_membership(world, tmp_path):
-    p = _register_in_b(world)
+    p = register_in_b(world)
     rows = [HEADER, ["", "张伟", ZW, "", "", "", "", "", "", "新家"]]
     run = run_import(write(tmp_path, "r.csv", rows))
     assert run.summary["updated"] == 1
@@ -604,7 +580,7 @@ def test_a_person_who_died_or_moved_out_is_not_brought_back(world, tmp_path, sta
 
 
 def test_a_person_who_died_in_another_community_is_not_brought_back(world, tmp_path):
-    p = _register_in_b(world)
+    p = register_in_b(world)
     p.life_status = Person.LifeStatus.DECEASED
     p.save()
     run = run_import(write(tmp_path, "r.csv", base_rows()))

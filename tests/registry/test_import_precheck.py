@@ -16,15 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from tongxin.core import bulk
 from tongxin.org.models import Division
 from tongxin.registry import register
-from tongxin.registry.models import Household, Membership, Person
+from tongxin.registry.models import Household, Person
 from tongxin.registry.register import RegisterImporter
 
-from .helpers import HEADER, pid, write
+from .helpers import WF, base_rows, pid, register_in_b, write
 
-ZW = pid("1970-03-05", 11)
-LN = pid("1972-06-07", 22)
-ZXM = pid("2000-01-01", 31)
-WF = pid("1985-05-05", 42)
 ZQ = pid("1990-09-09", 53)
 
 
@@ -35,24 +31,8 @@ def _today():
 
 
 def rows() -> list[list[str]]:
-    return [
-        HEADER,
-        ["0001", "张伟", ZW, "男", "汉族", "1970-03-05", "户主", "第一居民小组", "13912345678", "桃源路1号"],
-        ["0001", "李娜", LN, "女", "汉族", "1972-06-07", "配偶", "1组", "13800000001", "桃源路1号"],
-        ["0001", "张小明", ZXM, "男", "汉", "", "子", "1", "", ""],
-        ["0002", "王芳", WF, "女", "彝族", "", "户主", "第二居民小组", "0871-65123456", "桃源路2号"],
-        ["0003", "赵强", ZQ, "男", "汉族", "", "户主", "第九居民小组", "12345", "桃源路3号"],
-    ]
-
-
-def register_in_b(world) -> Person:
-    """张伟, living in the other community with a household there."""
-    h = Household.objects.create(community=world.b, number="B0001")
-    p = Person.objects.create(community=world.b, name="张伟", id_number=ZW, household=h, relationship="02")
-    Membership.objects.create(community=world.b, household=h, person=p, relationship="02")
-    h.head = p
-    h.save()
-    return p
+    """The base register and 赵强, the head of a third household in a ninth group, with an unreadable phone."""
+    return [*base_rows(), ["0003", "赵强", ZQ, "男", "汉族", "", "户主", "第九居民小组", "12345", "桃源路3号"]]
 
 
 def person_lookups(queries) -> list[str]:
