@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from django import forms as dj_forms
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit, scoping
@@ -533,18 +533,48 @@ def template_workbook(importer: type[ModelImporter]) -> bytes:
     return buf.getvalue()
 
 
+class _Progress:
+    """Writes an import job's progress where the page that polls it can see it. An importer writes inside one
+    transaction (the register import's second half), and an update of the job's row made there would only be
+    seen when it commits: the progress bar would stop halfway and jump to the end. On PostgreSQL the updates made
+    while a transaction is open therefore go through a connection of their own (autocommit); SQLite allows one
+    writer at a time, so there they stay in the transaction (a development database)."""
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.connection = connections[router.db_for_write(ImportJob)]
+        self.side: Any = None
+
+    def __call__(self, n: int, total: int | None = None) -> None:
+        processed = min(n, total) if total else n
+        if self.connection.in_atomic_block and self.connection.vendor == "postgresql":
+            if self.side is None:
+                self.side = connections.create_connection(self.connection.alias)
+            table = self.side.ops.quote_name(ImportJob._meta.db_table)
+            with self.side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET processed = %s, total = COALESCE(%s, total) WHERE id = %s",
+                    [processed, total or None, self.job.pk],
+                )
+        elif total:
+            ImportJob.objects.filter(pk=self.job.pk).update(processed=processed, total=total)
+        else:
+            ImportJob.objects.filter(pk=self.job.pk).update(processed=processed)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
+
+
 def run_job(job: ImportJob, importer_cls: type[ModelImporter], *, commit: bool) -> ImportJob:
-    """Run a job's preview (commit=False) or commit, updating its progress and outcome."""
+    """Run a job's preview (commit=False) or commit, updating its progress and outcome. A file the importer
+    cannot read fails the job with the importer's message; any other error fails it too (the page stops waiting
+    and says so) and is raised again for the worker's log."""
     job.status = ImportJob.Status.RUNNING if commit else ImportJob.Status.VALIDATING
     job.processed = 0
     job.save(update_fields=["status", "processed", "last_updated"])
-
-    def progress(n: int, total: int | None = None) -> None:
-        if total:
-            ImportJob.objects.filter(pk=job.pk).update(processed=min(n, total), total=total)
-        else:
-            ImportJob.objects.filter(pk=job.pk).update(processed=n)
-
+    progress = _Progress(job)
     importer = importer_cls(job.user, job.community)
     try:
         outcome = importer.process(job.file.path, commit=commit, all_or_nothing=job.all_or_nothing, progress=progress)
@@ -553,6 +583,13 @@ def run_job(job: ImportJob, importer_cls: type[ModelImporter], *, commit: bool) 
         job.error = str(exc)
         job.save(update_fields=["status", "error", "last_updated"])
         return job
+    except Exception as exc:
+        job.status = ImportJob.Status.FAILED
+        job.error = _("导入未完成：系统出错（%(e)s）。请稍后重试；如仍失败，请联系管理员。") % {"e": type(exc).__name__}
+        job.save(update_fields=["status", "error", "last_updated"])
+        raise
+    finally:
+        progress.close()
     job.total = outcome["summary"]["rows"]
     job.processed = job.total
     job.summary = {
