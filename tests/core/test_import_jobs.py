@@ -70,3 +70,44 @@ def test_an_unexpected_error_fails_the_job_and_reaches_the_worker_log(world):
     job.refresh_from_db()
     assert job.status == "failed"
     assert "系统出错" in job.error and "RuntimeError" in job.error
+
+
+class _Writing:
+    """An importer that reports progress before and inside its own transaction."""
+
+    def __init__(self, user, community):
+        pass
+
+    def process(self, path, *, commit, all_or_nothing, progress):
+        progress(3, 10)
+        with transaction.atomic():
+            progress(7, 10)
+        return outcome(10)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the side connection is PostgreSQL's")
+def test_a_job_run_inside_a_callers_transaction_keeps_its_progress_there():
+    """The caller's transaction holds the job's row: a second connection would wait for it for ever."""
+    job = make_job(User.objects.create_user(username="worker_t", password=None))
+    with transaction.atomic():
+        run_job(job, _Writing, commit=True)
+    job.refresh_from_db()
+    assert (job.status, job.processed) == ("done", 10)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the side connection is PostgreSQL's")
+def test_a_progress_update_that_fails_never_costs_the_import(monkeypatch):
+    from django.db import OperationalError
+
+    from tongxin.core import importer
+
+    def refused(self, processed, total):
+        raise OperationalError("too many connections")
+
+    monkeypatch.setattr(importer._Progress, "_write_aside", refused)
+    job = make_job(User.objects.create_user(username="worker_f", password=None))
+    run_job(job, _Writing, commit=True)
+    job.refresh_from_db()
+    assert (job.status, job.processed) == ("done", 10)

@@ -15,9 +15,11 @@ job and error-workbook parts and replace the per-row form with a faster validate
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
+import logging
 import re
 import uuid
 from collections.abc import Iterator
@@ -26,11 +28,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from django import forms as dj_forms
-from django.db import connections, models, router, transaction
+from django.db import DatabaseError, connections, models, router, transaction
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit, scoping
 from tongxin.core.models import ImportJob, ObjectChange
+
+logger = logging.getLogger(__name__)
 
 HEADER_SCAN_ROWS = 10
 
@@ -537,34 +541,50 @@ class _Progress:
     """Writes an import job's progress where the page that polls it can see it. An importer writes inside one
     transaction (the register import's second half), and an update of the job's row made there would only be
     seen when it commits: the progress bar would stop halfway and jump to the end. On PostgreSQL the updates made
-    while a transaction is open therefore go through a connection of their own (autocommit); SQLite allows one
-    writer at a time, so there they stay in the transaction (a development database)."""
+    while the importer's transaction is open therefore go through a connection of their own (autocommit, a short
+    lock timeout); SQLite allows one writer at a time, so there they stay in the transaction (a development
+    database). Not when the job runs inside a caller's transaction (its row is then locked by the caller, or not
+    yet visible to another connection), and never at the import's expense: a progress update that fails is
+    logged and the side connection given up."""
 
     def __init__(self, job: ImportJob):
         self.job = job
         self.connection = connections[router.db_for_write(ImportJob)]
+        self.usable = self.connection.vendor == "postgresql" and not self.connection.in_atomic_block
         self.side: Any = None
 
     def __call__(self, n: int, total: int | None = None) -> None:
         processed = min(n, total) if total else n
-        if self.connection.in_atomic_block and self.connection.vendor == "postgresql":
-            if self.side is None:
-                self.side = connections.create_connection(self.connection.alias)
-            table = self.side.ops.quote_name(ImportJob._meta.db_table)
-            with self.side.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {table} SET processed = %s, total = COALESCE(%s, total) WHERE id = %s",
-                    [processed, total or None, self.job.pk],
-                )
-        elif total:
+        if self.usable and self.connection.in_atomic_block:
+            try:
+                self._write_aside(processed, total)
+                return
+            except DatabaseError:
+                logger.warning("import job %s: progress not written aside; it shows at the end", self.job.pk)
+                self.usable = False
+                self.close()
+        if total:
             ImportJob.objects.filter(pk=self.job.pk).update(processed=processed, total=total)
         else:
             ImportJob.objects.filter(pk=self.job.pk).update(processed=processed)
 
+    def _write_aside(self, processed: int, total: int | None) -> None:
+        if self.side is None:
+            self.side = connections.create_connection(self.connection.alias)
+            with self.side.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '2s'")
+        table = self.side.ops.quote_name(ImportJob._meta.db_table)
+        with self.side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET processed = %s, total = COALESCE(%s, total) WHERE id = %s",
+                [processed, total or None, self.job.pk],
+            )
+
     def close(self) -> None:
         if self.side is not None:
-            self.side.close()
-            self.side = None
+            side, self.side = self.side, None
+            with contextlib.suppress(DatabaseError):  # a connection that is already gone
+                side.close()
 
 
 def run_job(job: ImportJob, importer_cls: type[ModelImporter], *, commit: bool) -> ImportJob:
@@ -586,7 +606,10 @@ def run_job(job: ImportJob, importer_cls: type[ModelImporter], *, commit: bool) 
     except Exception as exc:
         job.status = ImportJob.Status.FAILED
         job.error = _("导入未完成：系统出错（%(e)s）。请稍后重试；如仍失败，请联系管理员。") % {"e": type(exc).__name__}
-        job.save(update_fields=["status", "error", "last_updated"])
+        try:
+            job.save(update_fields=["status", "error", "last_updated"])
+        except DatabaseError:  # the database itself is gone: the worker's log has both errors
+            logger.exception("import job %s: could not be marked failed", job.pk)
         raise
     finally:
         progress.close()
