@@ -31,6 +31,7 @@ run: $(STAMP)
 test: $(STAMP) browser-deps
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
 	$(BIN)/tongxin makemigrations --check --dry-run -v0
 	TONGXIN_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -n 2
 
@@ -41,6 +42,7 @@ test-pg: $(STAMP) browser-deps
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests

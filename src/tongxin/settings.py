@@ -210,6 +210,10 @@ OFFICE_HOURS = env("TONGXIN_OFFICE_HOURS", "09:00-12:00,14:30-18:00")
 _confidential = env("TONGXIN_CONFIDENTIAL_ROLES", "administrator,director,official")
 CONFIDENTIAL_ROLES = [r.strip() for r in _confidential.split(",") if r.strip()]
 NOTIFY_BACKENDS = [b.strip() for b in env("TONGXIN_NOTIFY_BACKENDS").split(",") if b.strip()]
+# Side effects after commit (tongxin.core.outbox): how often a failing channel is tried before the message is
+# marked failed, and how long delivered messages are kept.
+OUTBOX_MAX_ATTEMPTS = int(env("TONGXIN_OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_RETENTION_DAYS = int(env("TONGXIN_OUTBOX_RETENTION_DAYS", "7"))
 CASE_REMIND_HOURS = float(env("TONGXIN_CASE_REMIND_HOURS", "2"))
 CASE_STREET_ESCALATION_HOURS = float(env("TONGXIN_CASE_STREET_ESCALATION_HOURS", "6.5"))
 CASE_UPLOAD_MAX_MB = int(env("TONGXIN_CASE_UPLOAD_MAX_MB", "10"))

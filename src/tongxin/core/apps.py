@@ -1,16 +1,20 @@
-"""Core app: connects the change-log signal receivers."""
+"""Core app: its hooks (the system menu, the outbox sweep, the home items) and the change-log receivers."""
 
-from django.apps import AppConfig
 from django.db.models import signals
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core import hooks
 
-class CoreConfig(AppConfig):
+
+class CoreConfig(hooks.ModuleConfig):
     """The shared base every domain app stands on."""
 
     name = "tongxin.core"
     label = "core"
     verbose_name = _("基础")
+    menu_group = hooks.MenuGroup("system", _("系统"), "bi-gear", order=1000)
+    periodic_jobs = (hooks.PeriodicJob("tongxin.core.outbox.deliver_due"),)
+    home_items = "tongxin.core.home.attention"
 
     def ready(self) -> None:
         from tongxin.core import audit, checks, lookups  # noqa: F401

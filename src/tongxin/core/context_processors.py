@@ -1,18 +1,10 @@
-"""Template context: the navigation menu, filtered by the user's permissions."""
+"""Template context: the navigation menu (the groups the modules declare), filtered by the user's permissions."""
 
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
-from tongxin.core import scoping
-
-MENU_GROUPS = [
-    ("org", _("组织与网格"), "bi-diagram-3"),
-    ("registry", _("人口台账"), "bi-people"),
-    ("cases", _("网格事件与诉求"), "bi-megaphone"),
-    ("system", _("系统"), "bi-gear"),
-]
+from tongxin.core import hooks, scoping
 
 
 def navigation(request) -> dict:
@@ -23,7 +15,8 @@ def navigation(request) -> dict:
     from tongxin.core.registry import registry
 
     groups = []
-    for key, label, icon in MENU_GROUPS:
+    for group in hooks.menu_groups():  # each module declares its group in its AppConfig
+        key, label, icon = group.key, group.label, group.icon
         items = []
         for vs in registry.all():
             if vs.menu_group != key or not scoping.has_perm(user, vs.model, "view"):

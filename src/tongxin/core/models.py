@@ -428,3 +428,38 @@ class Notification(models.Model):
     def scope_filter(cls, grant: Any, action: str) -> models.Q:
         """Everyone sees only their own notifications, whatever their role."""
         return models.Q(user_id=grant.user_id)
+
+
+class OutboxMessage(models.Model):
+    """A side effect of a write (an e-mail, an SMS, a call to an outside system), delivered after commit.
+
+    The row is written in the write's own transaction (a transactional outbox): a write that rolls back leaves no
+    row, so nothing is ever sent for it; a committed row is delivered by the worker even if the worker was down
+    when the write happened, and a failed delivery is retried with growing pauses until ``max_attempts``.
+    ``handler`` is the dotted path of the function that delivers ``payload``; :mod:`tongxin.core.outbox` runs it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    handler = models.CharField(_("处理函数"), max_length=200)
+    payload = models.JSONField(_("内容"), default=dict)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    created = models.DateTimeField(_("创建时间"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+
+    scope_division: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = _("待发送消息")
+        verbose_name_plural = _("待发送消息")
+        ordering = ("created", "pk")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="core_outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.handler} #{self.pk} ({self.get_status_display()})"

@@ -1,7 +1,9 @@
 """Notifications: an in-app inbox row always, plus pluggable channels (e-mail, SMS) that are off by default.
 
 A backend is a class with ``send(user, message, url)``; list their dotted paths in ``TONGXIN_NOTIFY_BACKENDS``.
-A failing channel is logged and never breaks the workflow step that notified.
+The inbox row is written in the caller's transaction (it rolls back with it); every other channel is queued in
+the outbox (:mod:`tongxin.core.outbox`) and sent by the worker after commit, retried when the channel fails, so a
+channel's outage never breaks the workflow step that notified and a rolled-back step never sends anything.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.core.mail import send_mail
 from django.db import models
 from django.utils.module_loading import import_string
 
+from tongxin.core import outbox
 from tongxin.core.models import Notification
 
 log = logging.getLogger(__name__)
@@ -37,15 +40,13 @@ class LogSmsBackend:
             log.info("SMS to %s: %s", user.phone, message)
 
 
-def _backends() -> list[Any]:
-    """The configured channels; a path that does not import is logged and skipped."""
-    out = []
-    for path in settings.NOTIFY_BACKENDS:
-        try:
-            out.append(import_string(path)())
-        except Exception:
-            log.exception("notification backend %s cannot be loaded (TONGXIN_NOTIFY_BACKENDS)", path)
-    return out
+def deliver(payload: dict[str, Any]) -> None:
+    """Send one queued notification through its channel (run by the worker after commit; an error is retried)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=payload["user"], is_active=True).first()
+    if user is not None:
+        import_string(payload["backend"])().send(user, payload["message"], payload["url"])
 
 
 def notify(
@@ -77,12 +78,15 @@ def notify(
         ]
     )
     link = settings.SITE_URL + url if url.startswith("/") else url  # other channels need the whole address
-    for backend in _backends():
-        for user in targets:
-            try:
-                backend.send(user, message, link)
-            except Exception:  # a channel's outage must not undo the step that notified
-                log.exception("notification backend %s failed for user %s", type(backend).__name__, user.pk)
+    # sent after commit by the worker: never for a write that rolled back
+    outbox.queue(
+        "tongxin.core.notify.deliver",
+        [
+            {"backend": path, "user": user.pk, "message": message, "url": link}
+            for path in settings.NOTIFY_BACKENDS
+            for user in targets
+        ],
+    )
     return rows
 
 

@@ -17,3 +17,11 @@ def run_import(job_id: int, commit: bool) -> dict:
     importer_cls = importer_for(job.target)
     run_job(job, importer_cls, commit=commit)
     return {"status": job.status, "summary": job.summary}
+
+
+@task()
+def deliver_outbox(pks: list[int]) -> dict:
+    """Deliver side effects that a committed write queued (:mod:`tongxin.core.outbox`)."""
+    from tongxin.core.outbox import deliver
+
+    return deliver(pks)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from tongxin.core import audit, scoping
+from tongxin.core import audit, hooks, scoping
 from tongxin.core.filters import BaseFilterSet
 from tongxin.core.forms import ScopedModelForm, style
 from tongxin.core.importer import ModelImporter
@@ -92,21 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
     communities = scoping.restrict(Division.objects.filter(level=Division.Level.COMMUNITY), request.user)
     grids = scoping.restrict(Grid.objects.select_related("community"), request.user)
     recent = scoping.restrict(ObjectChange.objects.select_related("user", "content_type"), request.user)[:8]
-    attention = []
-    for job in ImportJob.objects.filter(user=request.user, status=ImportJob.Status.PREVIEW)[:5]:
-        attention.append({"text": _("导入“%(f)s”已校验，待确认") % {"f": job.file_name}, "url": job.get_absolute_url()})
-    count_no_member = grids.filter(members__isnull=True).count()
-    if count_no_member and scoping.has_perm(request.user, Grid, "change"):
-        attention.append(
-            {
-                "text": _("%(n)s 个网格还没有网格员") % {"n": count_no_member},
-                "url": reverse("org:grid_list") + "?staffed=false",
-            }
-        )
-    unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
-    if unread:
-        attention.insert(0, {"text": _("%(n)s 条未读通知") % {"n": unread}, "url": reverse("core:notifications")})
-    attention += module_attention(request)
+    attention = hooks.home_items(request)  # what each module wants the user to see (its AppConfig)
     today = timezone.localdate()
     from tongxin.core.calendar import is_workday
 
@@ -124,24 +110,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "today_is_workday": is_workday(today),
         },
     )
-
-
-def module_attention(request: HttpRequest) -> list[dict[str, str]]:
-    """What each module wants the user to see on the home page (``<app>.home.attention(request)``)."""
-    import importlib
-
-    from django.apps import apps
-
-    items: list[dict[str, str]] = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("tongxin.") or config.name == "tongxin.core":
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.home")
-        except ModuleNotFoundError:
-            continue
-        items += module.attention(request)
-    return items
 
 
 # --- notifications ------------------------------------------------------------------------------

@@ -4,34 +4,43 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from django.db import close_old_connections, connection
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 
+from tongxin.core import hooks
 from tongxin.core.retention import purge_import_jobs
 
 log = logging.getLogger(__name__)
 
 
 def clock(stop: threading.Event, every: float = 60.0) -> None:
-    """Every minute: remind and escalate cases (each module's periodic work). Errors are logged, never fatal."""
-    from tongxin.cases.services import tick
-
+    """Every ``every`` seconds: run the periodic jobs that the modules declare (:mod:`tongxin.core.hooks`), each
+    at most as often as it asks. A job's error is logged and never stops the clock or the other jobs."""
+    last_run: dict[str, float] = {}
     while not stop.wait(every):
         close_old_connections()
         try:
-            counts = tick()
-            if any(counts.values()):
-                log.info("clock: %s", counts)
-        except Exception:
-            log.exception("clock tick failed")
+            for job in hooks.periodic_jobs():
+                started = time.monotonic()
+                if job.every and started - last_run.get(job.func, -job.every) < job.every:
+                    continue
+                last_run[job.func] = started
+                try:
+                    counts = import_string(job.func)()
+                    if counts and any(counts.values()):
+                        log.info("clock: %s %s", job.name, counts)
+                except Exception:
+                    log.exception("clock: job %s failed", job.func)
         finally:
             connection.close()
 
 
 class Command(DBWorkerCommand):
-    """The database-backed task worker (imports, reports) plus the clock thread (case reminders and
-    escalation). On start it purges import files and problem rows past their retention period."""
+    """The database-backed task worker (imports, reports, messages after commit) plus the clock thread that runs
+    the modules' periodic jobs. On start it purges import files and problem rows past their retention period."""
 
     help = "Run the Tongxin background worker (imports, reports, reminders)."
 
