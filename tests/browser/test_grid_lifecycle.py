@@ -89,7 +89,7 @@ def test_director_creates_edits_and_audits_a_grid(page, world_live):
     ) == {"create", "update"}
 
     # -- the global change log, filtered by object type and searched by name -------------------------
-    page.goto("/core/objectchanges/")
+    page.goto("/core/object-changes/")
     filters = page.locator("#filters")
     filters.locator("#more-filters summary").click()  # the filters beside the search box are folded
     grid_type = ContentType.objects.get_for_model(Grid)
@@ -104,7 +104,7 @@ def test_director_creates_edits_and_audits_a_grid(page, world_live):
     expect(log_rows.filter(has_text="修改").filter(has_text="改名后的网格")).to_have_count(1)
 
     # Search for the old name too: the create entry was recorded under it.
-    page.goto("/core/objectchanges/?q=浏览器网格")
+    page.goto("/core/object-changes/?q=浏览器网格")
     expect(page.locator("#object-table tbody")).to_contain_text("浏览器网格")
 
     # -- switch the language to English through the navbar menu -------------------------------------

@@ -29,7 +29,7 @@ def test_import_grids_from_csv(page, world_live, tmp_path, username):
     page.goto("/org/grids/import/")
     page.locator("input[type=file]").set_input_files(str(csv))
     page.locator("form button[type=submit]").filter(has_text="上传并校验").click()
-    page.wait_for_url(re.compile(r"/core/imports/\d+/$"))
+    page.wait_for_url(re.compile(r"/core/import-jobs/\d+/$"))
     job = ImportJob.objects.get()
     assert page.locator("#import-job").count() == 1, (
         f"{page.url} does not show the import job to its own uploader {username!r}: {page.title()!r}"

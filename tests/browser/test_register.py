@@ -35,7 +35,7 @@ def test_worker_imports_a_register_and_finds_a_resident(request, world_live, tmp
     page.select_option("#id_community", label="桃源社区")
     page.locator("input[type=file]").set_input_files(str(path))
     page.locator("form button[type=submit]").filter(has_text="上传并校验").click()
-    page.wait_for_url(re.compile(r"/core/imports/\d+/$"))
+    page.wait_for_url(re.compile(r"/core/import-jobs/\d+/$"))
 
     status = page.locator("#import-status")
     expect(status).to_have_text("待确认", timeout=10_000)

@@ -410,7 +410,7 @@ def test_lists_and_filters_are_scoped(client, world):
     ids = {r["id"] for r in get(client, world, "official", BASE, {"limit": 100}).json()["results"]}
     assert mine.pk in ids and foreign.pk not in ids  # the street of A only
     assert get(client, world, "director", BASE, {"status": "closed"}).json()["count"] == 0
-    categories = get(client, world, "grid_member", "/api/v1/cases/categorys/", {"limit": 100}).json()
+    categories = get(client, world, "grid_member", "/api/v1/cases/categories/", {"limit": 100}).json()
     assert categories["count"] >= 13  # the deployment's defaults are visible to everyone
 
 

@@ -79,7 +79,7 @@ class TestCases(ModelTestCase):
 
 class TestCategory(ModelTestCase):
     viewset = CategoryViewSet
-    api_base = "/api/v1/cases/categorys/"
+    api_base = "/api/v1/cases/categories/"
 
     def make(self, world, community):
         # community rows: the defaults (no community) are visible to everyone by design
@@ -123,7 +123,7 @@ class TestDispute(ModelTestCase):
 
 class TestMediationSession(ModelTestCase):
     viewset = MediationSessionViewSet
-    api_base = "/api/v1/cases/mediationsessions/"
+    api_base = "/api/v1/cases/mediation-sessions/"
 
     def make(self, world, community):
         dispute = make_dispute_case(world, community).dispute
@@ -160,7 +160,7 @@ class TestMeeting(ModelTestCase):
 
 class TestFollowUp(ModelTestCase):
     viewset = FollowUpViewSet
-    api_base = "/api/v1/cases/followups/"
+    api_base = "/api/v1/cases/follow-ups/"
 
     def make(self, world, community) -> FollowUp:
         director = _director(world, community)

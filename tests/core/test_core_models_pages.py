@@ -15,7 +15,7 @@ _seq = itertools.count(1)
 
 class TestObjectChange(ModelTestCase):
     viewset = ObjectChangeViewSet
-    api_base = "/api/v1/core/objectchanges/"
+    api_base = "/api/v1/core/object-changes/"
 
     def make(self, world, community):
         return ObjectChange.objects.create(

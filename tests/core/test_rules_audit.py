@@ -19,7 +19,7 @@ from tongxin.core.models import ObjectChange
 from tongxin.org.models import Division, Grid
 
 SH = ZoneInfo("Asia/Shanghai")
-LIST_URL = "/core/objectchanges/"
+LIST_URL = "/core/object-changes/"
 
 
 def grid_changes(grid_pk) -> list[ObjectChange]:
@@ -305,7 +305,7 @@ def test_director_of_a_never_sees_changes_of_b(client, world, logged):
     assert client.get(reverse("core:objectchange_detail", kwargs={"pk": foreign.pk})).status_code == 404
     # nor through the API
     headers = {"Authorization": f"Bearer {world.tokens['director']}"}
-    data = client.get("/api/v1/core/objectchanges/", {"limit": 1000}, headers=headers).json()
+    data = client.get("/api/v1/core/object-changes/", {"limit": 1000}, headers=headers).json()
     assert data["count"] > 0
     assert world.b.pk not in {r["community"] for r in data["results"]}
 
@@ -322,4 +322,4 @@ def test_grid_member_and_worker_get_403_on_the_global_list(client, world, logged
         client.force_login(world.users[key])
         assert client.get(LIST_URL).status_code == 403, key
     headers = {"Authorization": f"Bearer {world.tokens['grid_member']}"}
-    assert client.get("/api/v1/core/objectchanges/", headers=headers).status_code == 403
+    assert client.get("/api/v1/core/object-changes/", headers=headers).status_code == 403

@@ -260,7 +260,7 @@ def test_role_assignment_api_refuses_grant_level(client, world):
     target = User.objects.create_user(username="target", password="x-Strong-12345")
     headers = {"Authorization": f"Bearer {world.tokens['admin']}"}
     response = client.post(
-        "/api/v1/org/roleassignments/",
+        "/api/v1/org/role-assignments/",
         json.dumps({"user": target.pk, "role": world.roles["grid_member"].pk, "division": world.a.pk}),
         content_type="application/json",
         headers=headers,

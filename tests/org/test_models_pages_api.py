@@ -36,7 +36,7 @@ class TestGrid(ModelTestCase):
 
 class TestRoleAssignment(ModelTestCase):
     viewset = RoleAssignmentViewSet
-    api_base = "/api/v1/org/roleassignments/"
+    api_base = "/api/v1/org/role-assignments/"
 
     def make(self, world, community):
         n = next(_seq)

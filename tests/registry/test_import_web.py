@@ -1,5 +1,5 @@
 """The register import through its pages: /registry/persons/import/ (upload with a community, template
-download) → the job page /core/imports/<pk>/ (preview with the rejected rows) → commit → result, the
+download) → the job page /core/import-jobs/<pk>/ (preview with the rejected rows) → commit → result, the
 error rows download; permissions and scope."""
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def test_upload_preview_commit_and_error_rows(client, world):
     response = upload(client, world.a)
     assert response.status_code == 302
     job = ImportJob.objects.latest("pk")
-    assert response["Location"] == job.get_absolute_url() == f"/core/imports/{job.pk}/"
+    assert response["Location"] == job.get_absolute_url() == f"/core/import-jobs/{job.pk}/"
     assert job.community == world.a and job.user == world.users["director"]
     # the preview ran (tasks run at once in tests): nothing written yet
     assert job.status == "preview"

@@ -92,7 +92,7 @@ class TestMembership(ModelTestCase):
 
 class TestPartyBranch(ModelTestCase):
     viewset = PartyBranchViewSet
-    api_base = "/api/v1/registry/partybranchs/"
+    api_base = "/api/v1/registry/party-branches/"
 
     def make(self, world, community):
         branch = PartyBranch.objects.create(community=community, name=f"第{next(_seq)}党支部")

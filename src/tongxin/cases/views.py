@@ -59,6 +59,7 @@ class CaseViewSet(ObjectViewSet):
     """Grid events, resident requests and disputes (事件与诉求)."""
 
     model = Case
+    segment = "cases"
     table = tables.CaseTable
     filterset = filters.CaseFilterSet
     form = forms.CaseForm
@@ -142,6 +143,7 @@ class CategoryViewSet(ObjectViewSet):
     """Case categories and their time limits; a community may override a default."""
 
     model = Category
+    segment = "categories"
     table = tables.CategoryTable
     filterset = filters.CategoryFilterSet
     form = forms.CategoryForm
@@ -155,6 +157,7 @@ class DisputeViewSet(ObjectViewSet):
     """Disputes and their mediation (矛盾纠纷调解)."""
 
     model = Dispute
+    segment = "disputes"
     table = tables.DisputeTable
     filterset = filters.DisputeFilterSet
     form = forms.DisputeForm
@@ -173,6 +176,7 @@ class MediationSessionViewSet(ObjectViewSet):
     """Mediation sessions (调解记录)."""
 
     model = MediationSession
+    segment = "mediation-sessions"
     table = tables.MediationSessionTable
     filterset = filters.MediationSessionFilterSet
     form = forms.MediationSessionForm
@@ -185,6 +189,7 @@ class MeetingViewSet(ObjectViewSet):
     """Public-sentiment meetings (民情恳谈会) and the cases raised there."""
 
     model = Meeting
+    segment = "meetings"
     table = tables.MeetingTable
     filterset = filters.MeetingFilterSet
     form = forms.MeetingForm
@@ -204,6 +209,7 @@ class FollowUpViewSet(ObjectViewSet):
     """Follow-up calls and visits (回访) — recorded from the case page."""
 
     model = FollowUp
+    segment = "follow-ups"
     table = tables.FollowUpTable
     filterset = filters.FollowUpFilterSet
     select_related = ("case", "by")

@@ -9,6 +9,7 @@ A domain app declares::
 and the project mounts the router under ``/api/v1/``.
 """
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -122,6 +123,11 @@ def model_schemas(viewset: Any, *, extra_out: tuple[str, ...] = (), custom_out: 
     return out, payload
 
 
+def snake_case(name: str) -> str:
+    """``PartyBranch`` → ``party_branch``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
 def _form_errors(form) -> dict[str, list[str]]:
     return {k: [str(m) for m in v] for k, v in form.errors.items()}
 
@@ -129,16 +135,20 @@ def _form_errors(form) -> dict[str, list[str]]:
 def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schema] | None = None) -> Router:
     """Add list, detail, create, update (PATCH: the given fields over the current ones) and delete endpoints."""
     model: type[models.Model] = viewset.model
-    name = model._meta.model_name
+    seg = viewset.path_segment()
+    name, names = (
+        snake_case(model.__name__),
+        seg.replace("-", "_"),
+    )  # operation ids: get_party_branch, list_party_branches
     label = str(model._meta.verbose_name)
     page_schema = create_model(f"{out.__name__}Page", count=(int, ...), results=(list[out], ...), __base__=Schema)
-    registry.register_api(model, path=f"/{name}s/", out=out, payload=payload)
+    registry.register_api(model, path=f"/{seg}/", out=out, payload=payload)
 
     @router.get(
-        f"/{name}s/",
+        f"/{seg}/",
         response=page_schema,
         summary=f"{label}列表",
-        operation_id=f"list_{name}s",
+        operation_id=f"list_{names}",
         openapi_extra={"parameters": _filter_parameters(viewset.filterset)},
     )
     def list_objects(request: HttpRequest):
@@ -157,7 +167,7 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
             return api.create_response(request, {"detail": _("limit/offset 应为整数")}, status=400)
         return {"count": qs.count(), "results": list(qs[offset : offset + limit])}
 
-    @router.get(f"/{name}s/{{pk}}/", response=out, summary=f"{label}详情", operation_id=f"get_{name}")
+    @router.get(f"/{seg}/{{pk}}/", response=out, summary=f"{label}详情", operation_id=f"get_{name}")
     def get_object(request: HttpRequest, pk: int):
         return scoping.get_scoped_object(viewset.queryset(), request.user, "view", pk=pk)
 
@@ -191,7 +201,7 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
     if "add" in viewset.actions:  # not e.g. for disputes, which are made with their case
 
         @router.post(
-            f"/{name}s/",
+            f"/{seg}/",
             response={201: out, 403: ErrorOut, 422: ErrorOut},
             summary=f"新建{label}",
             operation_id=f"create_{name}",
@@ -202,7 +212,7 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
             return _save(request, None, body.dict(exclude_unset=True))
 
     @router.patch(
-        f"/{name}s/{{pk}}/",
+        f"/{seg}/{{pk}}/",
         response={200: out, 403: ErrorOut, 422: ErrorOut},
         summary=f"修改{label}",
         operation_id=f"update_{name}",
@@ -215,7 +225,7 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
         return router
 
     @router.delete(
-        f"/{name}s/{{pk}}/", response={204: None, 409: ErrorOut}, summary=f"删除{label}", operation_id=f"delete_{name}"
+        f"/{seg}/{{pk}}/", response={204: None, 409: ErrorOut}, summary=f"删除{label}", operation_id=f"delete_{name}"
     )
     def delete_object(request: HttpRequest, pk: int):
         obj = scoping.get_scoped_object(viewset.queryset(), request.user, "delete", pk=pk)

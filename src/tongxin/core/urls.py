@@ -13,7 +13,7 @@ urlpatterns = [
     *pages.HolidayViewSet.urls(),
     *UserViewSet.urls(),
     *pages.ImportJobViewSet.urls(),
-    path("imports/<int:pk>/", ImportJobView.as_view(), name="importjob_detail"),
+    path(f"{pages.ImportJobViewSet.segment}/<int:pk>/", ImportJobView.as_view(), name="importjob_detail"),
     path("notifications/", pages.notifications, name="notifications"),
     path("notifications/<int:pk>/", pages.notification_open, name="notification_open"),
 ]

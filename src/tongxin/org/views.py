@@ -9,6 +9,7 @@ class DivisionViewSet(ObjectViewSet):
     """Divisions (行政区划)."""
 
     model = Division
+    segment = "divisions"
     table = tables.DivisionTable
     filterset = filters.DivisionFilterSet
     form = forms.DivisionForm
@@ -21,6 +22,7 @@ class GridViewSet(ObjectViewSet):
     """Grids (网格)."""
 
     model = Grid
+    segment = "grids"
     table = tables.GridTable
     filterset = filters.GridFilterSet
     form = forms.GridForm
@@ -36,6 +38,7 @@ class RoleAssignmentViewSet(ObjectViewSet):
     """Role assignments (角色授权)."""
 
     model = RoleAssignment
+    segment = "role-assignments"
     table = tables.RoleAssignmentTable
     filterset = filters.RoleAssignmentFilterSet
     form = forms.RoleAssignmentForm

@@ -38,6 +38,7 @@ class PersonViewSet(ObjectViewSet):
     """Residents (居民)."""
 
     model = Person
+    segment = "persons"
     table = tables.PersonTable
     filterset = filters.PersonFilterSet
     form = forms.PersonForm
@@ -203,6 +204,7 @@ class HouseholdViewSet(ObjectViewSet):
     """Households (户)."""
 
     model = Household
+    segment = "households"
     table = tables.HouseholdTable
     filterset = filters.HouseholdFilterSet
     form = forms.HouseholdForm
@@ -235,6 +237,7 @@ class MembershipViewSet(ObjectViewSet):
     """Household memberships (户成员)."""
 
     model = Membership
+    segment = "memberships"
     table = tables.MembershipTable
     filterset = filters.MembershipFilterSet
     form = forms.MembershipForm
@@ -248,6 +251,7 @@ class PartyBranchViewSet(ObjectViewSet):
     """Party organisations (党组织)."""
 
     model = PartyBranch
+    segment = "party-branches"
     table = tables.PartyBranchTable
     filterset = filters.PartyBranchFilterSet
     form = forms.PartyBranchForm
@@ -272,6 +276,7 @@ class CompoundViewSet(ObjectViewSet):
     """Compounds (小区)."""
 
     model = Compound
+    segment = "compounds"
     table = tables.CompoundTable
     filterset = filters.CompoundFilterSet
     form = forms.CompoundForm
@@ -284,6 +289,7 @@ class BuildingViewSet(ObjectViewSet):
     """Buildings (楼栋)."""
 
     model = Building
+    segment = "buildings"
     table = tables.BuildingTable
     filterset = filters.BuildingFilterSet
     form = forms.BuildingForm
@@ -296,6 +302,7 @@ class DwellingViewSet(ObjectViewSet):
     """Dwellings (房屋)."""
 
     model = Dwelling
+    segment = "dwellings"
     table = tables.DwellingTable
     filterset = filters.DwellingFilterSet
     form = forms.DwellingForm
@@ -308,6 +315,7 @@ class TagViewSet(ObjectViewSet):
     """Tags (标签)."""
 
     model = Tag
+    segment = "tags"
     table = tables.TagTable
     filterset = filters.TagFilterSet
     form = forms.TagForm

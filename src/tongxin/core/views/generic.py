@@ -2,6 +2,7 @@
 
     class GridViewSet(ObjectViewSet):
         model = Grid
+        segment = "grids"
         table = GridTable
         filterset = GridFilterSet
         form = GridForm
@@ -14,6 +15,7 @@ delete, bulk edit, bulk delete and bulk import, all scoped to the user and audit
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from django import forms as dj_forms
@@ -21,7 +23,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -39,6 +41,8 @@ from tongxin.core.models import ObjectChange
 from tongxin.core.registry import registry
 from tongxin.core.tables import Table
 
+SEGMENT = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+
 
 class OutOfScope(Exception):
     """A write would leave the user's scope."""
@@ -48,6 +52,9 @@ class ObjectViewSet:
     """The declaration of a model's pages. Subclass and set the attributes; call :meth:`urls`."""
 
     model: ClassVar[type[models.Model]]
+    #: the URL and API path segment: the model's English name, plural, in kebab case ("party-branches",
+    #: "categories"); declared, never derived, because English plurals cannot be
+    segment: ClassVar[str] = ""
     table: ClassVar[type[Table]]
     filterset: ClassVar[type | None] = None
     form: ClassVar[type[dj_forms.ModelForm] | None] = None
@@ -91,36 +98,45 @@ class ObjectViewSet:
         return []
 
     @classmethod
+    def path_segment(cls) -> str:
+        """The declared :attr:`segment`; a viewset without one cannot be mounted (no guessed ``f"{name}s"``)."""
+        if not SEGMENT.fullmatch(cls.segment or ""):
+            raise ImproperlyConfigured(
+                f"{cls.__name__}.segment must be the model's English plural in kebab case, e.g. 'party-branches'"
+            )
+        return cls.segment
+
+    @classmethod
     def url_name(cls, action: str) -> str:
         meta = cls.model._meta
         return f"{meta.app_label}:{meta.model_name}_{action}"
 
     @classmethod
     def urls(cls) -> list:
-        """URL patterns of every page of the model."""
-        name = cls.model._meta.model_name
+        """URL patterns of every page of the model, under its declared :attr:`segment`."""
+        name, seg = cls.model._meta.model_name, cls.path_segment()
         registry.register(cls)
         patterns = [
-            path(f"{name}s/", ObjectListView.as_view(viewset=cls), name=f"{name}_list"),
-            path(f"{name}s/<int:pk>/", ObjectDetailView.as_view(viewset=cls), name=f"{name}_detail"),
-            path(f"{name}s/<int:pk>/history/", ObjectHistoryView.as_view(viewset=cls), name=f"{name}_history"),
+            path(f"{seg}/", ObjectListView.as_view(viewset=cls), name=f"{name}_list"),
+            path(f"{seg}/<int:pk>/", ObjectDetailView.as_view(viewset=cls), name=f"{name}_detail"),
+            path(f"{seg}/<int:pk>/history/", ObjectHistoryView.as_view(viewset=cls), name=f"{name}_history"),
         ]
         if cls.form is not None:
             if "add" in cls.actions:  # some rows are only made by another's workflow (a dispute with its case)
-                patterns.append(path(f"{name}s/add/", ObjectEditView.as_view(viewset=cls), name=f"{name}_add"))
-            patterns.append(path(f"{name}s/<int:pk>/edit/", ObjectEditView.as_view(viewset=cls), name=f"{name}_edit"))
+                patterns.append(path(f"{seg}/add/", ObjectEditView.as_view(viewset=cls), name=f"{name}_add"))
+            patterns.append(path(f"{seg}/<int:pk>/edit/", ObjectEditView.as_view(viewset=cls), name=f"{name}_edit"))
         if "delete" in cls.actions:
             patterns.append(
-                path(f"{name}s/<int:pk>/delete/", ObjectDeleteView.as_view(viewset=cls), name=f"{name}_delete")
+                path(f"{seg}/<int:pk>/delete/", ObjectDeleteView.as_view(viewset=cls), name=f"{name}_delete")
             )
         if "bulk_delete" in cls.actions:
-            patterns.append(path(f"{name}s/delete/", BulkDeleteView.as_view(viewset=cls), name=f"{name}_bulk_delete"))
+            patterns.append(path(f"{seg}/delete/", BulkDeleteView.as_view(viewset=cls), name=f"{name}_bulk_delete"))
         if cls.bulk_edit_form is not None:
-            patterns.append(path(f"{name}s/edit/", BulkEditView.as_view(viewset=cls), name=f"{name}_bulk_edit"))
+            patterns.append(path(f"{seg}/edit/", BulkEditView.as_view(viewset=cls), name=f"{name}_bulk_edit"))
         if cls.importer is not None:
             from tongxin.core.views.imports import ImportStartView
 
-            patterns.append(path(f"{name}s/import/", ImportStartView.as_view(viewset=cls), name=f"{name}_import"))
+            patterns.append(path(f"{seg}/import/", ImportStartView.as_view(viewset=cls), name=f"{name}_import"))
         return patterns + cls.extra_urls()
 
 

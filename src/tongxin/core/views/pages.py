@@ -206,6 +206,7 @@ class ObjectChangeViewSet(ObjectViewSet):
     """The global change log (read only)."""
 
     model = ObjectChange
+    segment = "object-changes"
     table = ObjectChangeTable
     filterset = ObjectChangeFilterSet
     select_related = ("user", "content_type")
@@ -238,6 +239,7 @@ class AccessLogViewSet(ObjectViewSet):
     """The personal-data access log (read only)."""
 
     model = AccessLog
+    segment = "access-logs"
     table = AccessLogTable
     filterset = AccessLogFilterSet
     select_related = ("content_type",)
@@ -297,6 +299,7 @@ class ImportJobViewSet(ObjectViewSet):
     """Imports of a community (read only): who imported which file when, its counts and its change-log batch."""
 
     model = ImportJob
+    segment = "import-jobs"
     table = ImportJobTable
     filterset = ImportJobFilterSet
     select_related = ("user", "community")
@@ -314,8 +317,8 @@ class ImportJobViewSet(ObjectViewSet):
 
         registry.register(cls)
         return [
-            path("importjobs/", ObjectListView.as_view(viewset=cls), name="importjob_list"),
-            path("imports/<int:pk>/history/", ObjectHistoryView.as_view(viewset=cls), name="importjob_history"),
+            path(f"{cls.segment}/", ObjectListView.as_view(viewset=cls), name="importjob_list"),
+            path(f"{cls.segment}/<int:pk>/history/", ObjectHistoryView.as_view(viewset=cls), name="importjob_history"),
         ]
 
 
@@ -401,6 +404,7 @@ class HolidayViewSet(ObjectViewSet):
     """The holiday table (national and local)."""
 
     model = Holiday
+    segment = "holidays"
     table = HolidayTable
     filterset = HolidayFilterSet
     form = HolidayForm

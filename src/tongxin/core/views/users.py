@@ -143,6 +143,7 @@ class UserViewSet(ObjectViewSet):
     """User accounts (deactivated, never deleted: the change log points at them)."""
 
     model = User
+    segment = "users"
     table = UserTable
     filterset = UserFilterSet
     form = UserForm
