@@ -38,7 +38,7 @@ from tongxin.cases.views import (
 )
 from tongxin.core import scoping
 from tongxin.core.api import ErrorOut, InSchema, crud, model_schemas
-from tongxin.core.privacy import mask
+from tongxin.core.privacy import masked
 from tongxin.org.models import Division
 
 router = Router(tags=["网格事件与诉求"])
@@ -158,7 +158,7 @@ class CaseOut(ModelSchema):
 
     @staticmethod
     def resolve_reporter_phone(obj: Case) -> str:
-        return mask(obj.reporter_phone) if obj.reporter_phone and not obj.anonymous else ""
+        return "" if obj.anonymous else masked(obj, "reporter_phone", obj.reporter_phone) or ""
 
     @staticmethod
     def resolve_overdue(obj: Case) -> bool:

@@ -341,6 +341,10 @@ class Case(TongxinModel):
             return None
         return wgs84_to_gcj02(float(self.longitude), float(self.latitude))
 
+    def revealed_values(self, fields: list[str]) -> dict[str, str]:
+        """The clear personal values a reveal shows (core.privacy): none of an anonymous reporter's."""
+        return {name: "" if self.anonymous else getattr(self, name) for name in fields}
+
     @property
     def reporter_display(self) -> str:
         """Who reported it, as shown on pages (匿名 when anonymous)."""

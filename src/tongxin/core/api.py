@@ -12,7 +12,7 @@ and the project mounts the router under ``/api/v1/``.
 import re
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest
@@ -22,7 +22,7 @@ from ninja.orm import create_schema
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 from pydantic import ConfigDict, create_model
 
-from tongxin.core import audit, scoping
+from tongxin.core import audit, privacy, scoping
 from tongxin.core.registry import registry
 from tongxin.core.views.generic import apply_order, filtered, page_size
 
@@ -111,11 +111,19 @@ class InSchema(Schema):
 
 def model_schemas(viewset: Any, *, extra_out: tuple[str, ...] = (), custom_out: list | None = None):
     """(Out, In) schemas of a viewset's model from its form's fields: Out adds ``id`` (and ``extra_out`` model
-    fields, ``custom_out`` computed ones as (name, type, default)); In has every form field optional (PATCH)."""
+    fields, ``custom_out`` computed ones as (name, type, default)); In has every form field optional (PATCH).
+    Out shows the model's personal fields masked, as text (core.privacy): the reveal endpoint shows them."""
     model = viewset.model
     fields = list(viewset.form.Meta.fields)
+    personal = privacy.classes(model)
+    out_fields = [f for f in ["id", *fields, *extra_out] if f not in personal]
+    masked_out = [(f, str, "") for f in ["id", *fields, *extra_out] if f in personal]
     out = create_schema(
-        model, name=f"{model.__name__}Out", fields=["id", *fields, *extra_out], custom_fields=custom_out or None
+        model,
+        name=f"{model.__name__}Out",
+        fields=out_fields,
+        custom_fields=[*masked_out, *(custom_out or [])] or None,
+        base_class=masked_schema_base(model, [f for f, _type, _default in masked_out]),
     )
     payload = create_schema(
         model, name=f"{model.__name__}In", fields=fields, optional_fields="__all__", base_class=InSchema
@@ -123,9 +131,63 @@ def model_schemas(viewset: Any, *, extra_out: tuple[str, ...] = (), custom_out: 
     return out, payload
 
 
+def masked_schema_base(model: type[models.Model], names: list[str]) -> type[Schema]:
+    """A Schema base whose resolvers mask the given personal fields of ``model``."""
+
+    def resolver(name: str):
+        return staticmethod(lambda obj: privacy.masked(obj, name, getattr(obj, name, "")) or "")
+
+    attrs = {f"resolve_{name}": resolver(name) for name in names}
+    return type(f"{model.__name__}MaskedBase", (Schema,), {"__module__": __name__, **attrs})
+
+
+#: stands for a personal value when crud() checks that an output schema masks it
+_PROBE = "530424199001010012"
+
+
+def check_masked(model: type[models.Model], out: type[Schema]) -> None:
+    """Refuse (``ImproperlyConfigured``) an output schema that would show a personal field of ``model`` in clear:
+    each such field must have a resolver, and the resolver must not give back a probe value unchanged."""
+    for name in privacy.classes(model):
+        if name not in out.model_fields:
+            continue
+        resolve = getattr(out, f"resolve_{name}", None)
+        if resolve is None:
+            raise ImproperlyConfigured(f"{out.__name__}.{name} is personal data and would be shown in clear")
+        probe = model()
+        setattr(probe, name, _PROBE)
+        try:
+            shown = resolve(probe)
+        except Exception:  # a resolver that needs a saved row: its existence is what can be checked here
+            continue
+        if shown and _PROBE[6:14] in str(shown):
+            raise ImproperlyConfigured(f"{out.__name__}.resolve_{name} shows personal data in clear")
+
+
 def snake_case(name: str) -> str:
     """``PartyBranch`` → ``party_branch``."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def reveal_endpoint(router: Router, viewset: Any) -> None:
+    """``POST /{segment}/{pk}/reveal/``: the clear personal values of one object that the user may reveal (identity
+    data with ``reveal``, sensitive data with ``sensitive``), one access-log entry per call."""
+    model = viewset.model
+    seg = viewset.path_segment()
+    names = list(privacy.classes(model))
+    reveal_out = create_model(f"{model.__name__}RevealOut", **{name: (str, "") for name in names}, __base__=Schema)
+
+    @router.post(
+        f"/{seg}/{{pk}}/reveal/",
+        response={200: reveal_out, 403: ErrorOut, 404: ErrorOut},
+        summary=f"查看{model._meta.verbose_name}个人信息明文（记录访问日志）",
+        operation_id=f"reveal_{snake_case(model.__name__)}",
+    )
+    def reveal_object(request: HttpRequest, pk: int):
+        if not any(privacy.may_reveal(request.user, model, name) for name in names):
+            raise PermissionDenied
+        obj = scoping.get_scoped_object(viewset.queryset(), request.user, "view", pk=pk)
+        return privacy.reveal(request.user, obj)
 
 
 def _form_errors(form) -> dict[str, list[str]]:
@@ -142,6 +204,7 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
     )  # operation ids: get_party_branch, list_party_branches
     label = str(model._meta.verbose_name)
     page_schema = create_model(f"{out.__name__}Page", count=(int, ...), results=(list[out], ...), __base__=Schema)
+    check_masked(model, out)
     registry.register_api(model, path=f"/{seg}/", out=out, payload=payload)
 
     @router.get(
@@ -170,6 +233,9 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
     @router.get(f"/{seg}/{{pk}}/", response=out, summary=f"{label}详情", operation_id=f"get_{name}")
     def get_object(request: HttpRequest, pk: int):
         return scoping.get_scoped_object(viewset.queryset(), request.user, "view", pk=pk)
+
+    if privacy.classes(model):
+        reveal_endpoint(router, viewset)
 
     if payload is None or viewset.form is None:
         return router

@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from tongxin.core import privacy
 from tongxin.core.models import AccessLog, ObjectChange
 
 
@@ -104,21 +105,16 @@ def _jsonable(value: Any) -> Any:
 
 
 @functools.cache
-def _audited_fields(model: type[models.Model]) -> tuple[tuple[str, str, bool], ...]:
-    """(name, attname, personal) of the concrete fields a model's change-log entries hold."""
+def _audited_fields(model: type[models.Model]) -> tuple[tuple[str, str, str | None], ...]:
+    """(name, attname, personal class or None) of the concrete fields a model's change-log entries hold: the log
+    keeps personal data only masked, as a user without the reveal permission sees it (core.privacy)."""
     exclude = set(getattr(model, "audit_exclude", ()))
-    personal = set(getattr(model, "personal_fields", ()))
+    personal = privacy.classes(model)
     return tuple(
-        (f.name, f.attname, f.name in personal)
+        (f.name, f.attname, personal.get(f.name))
         for f in model._meta.concrete_fields
         if f.name not in exclude and not f.primary_key
     )
-
-
-def _masked(value: Any) -> Any:
-    from tongxin.core.privacy import mask
-
-    return mask(str(value))
 
 
 def values_serializer(
@@ -132,7 +128,7 @@ def values_serializer(
     base = {name: _jsonable(defaults.get(attname)) for name, attname, _personal in audited}
     for name, _attname, personal in audited:
         if personal and base[name]:
-            base[name] = _masked(base[name])
+            base[name] = privacy.mask_as(personal, base[name], each=False)
     names = {attname: (name, personal) for name, attname, personal in audited}
 
     def serialize_row(values: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +138,7 @@ def values_serializer(
             if field is None:  # the primary key, or a column the change log leaves out
                 continue
             if field[1] and value:
-                value = _masked(value)
+                value = privacy.mask_as(field[1], value, each=False)
             data[field[0]] = value if type(value) in _PLAIN else _jsonable(value)
         return data
 
@@ -156,7 +152,7 @@ def serialize(obj: models.Model, m2m: bool = True) -> dict[str, Any]:
     for name, attname, personal in _audited_fields(type(obj)):
         value = getattr(obj, attname)
         if personal and value:
-            value = _masked(value)
+            value = privacy.mask_as(personal, value, each=False)
         data[name] = _jsonable(value)
     exclude = set(getattr(obj, "audit_exclude", ()))
     if m2m and obj.pk is not None:

@@ -33,7 +33,9 @@ class TongxinModel(models.Model):
     scope_grid: ClassVar[str | None] = None
     audited: ClassVar[bool] = True
     audit_exclude: ClassVar[tuple[str, ...]] = ("created", "last_updated")
+    #: identity data (ID numbers, phones) and sensitive data (health, assistance, disability): see core.privacy
     personal_fields: ClassVar[tuple[str, ...]] = ()
+    sensitive_fields: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True

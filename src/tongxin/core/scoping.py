@@ -17,7 +17,7 @@ from django.http import Http404
 
 from tongxin.core.models import TongxinModel
 
-ACTIONS = ("view", "add", "change", "delete", "export", "import", "reveal", "approve", "assign")
+ACTIONS = ("view", "add", "change", "delete", "export", "import", "reveal", "sensitive", "approve", "assign")
 
 
 @dataclass(frozen=True)

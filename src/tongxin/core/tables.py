@@ -16,6 +16,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core import privacy
+
 
 class Column:
     """One column: how to read, label, link, sort and export a value."""
@@ -38,6 +40,7 @@ class Column:
         self.export = export
         self.name = ""
         self.personal = False  # personal data (DESIGN rule 4): masked unless revealed
+        self.kind: str | None = None  # its class (core.privacy: identity or sensitive)
         self.reveal = False
 
     def bind(self, name: str, model: type[models.Model]) -> Column:
@@ -50,7 +53,8 @@ class Column:
         except Exception:
             field = None
         self.field = field
-        self.personal = first in getattr(model, "personal_fields", ())
+        self.kind = privacy.classes(model).get(first)
+        self.personal = self.kind is not None
         if self.verbose_name is None:
             self.verbose_name = field.verbose_name if field is not None and hasattr(field, "verbose_name") else name
         if self.order_by is None:
@@ -77,27 +81,20 @@ class Column:
         """Plain text for exports (personal data masked unless the column is revealed)."""
         value = self.render_fn(obj) if self.render_fn else self.raw(obj)
         if self.personal and not (self.reveal and getattr(obj, "tongxin_can_reveal", False)):
-            return mask_text(to_text(value))
+            return privacy.mask_as(self.kind, to_text(value))
         return to_text(value)
 
     def html(self, obj: Any) -> str:
         """HTML for the page (personal data always masked: revealing is a separate, logged action)."""
         value = self.render_fn(obj) if self.render_fn else self.raw(obj)
         if self.personal:
-            value = mask_text(to_text(value))
+            value = privacy.mask_as(self.kind, to_text(value))
         if isinstance(value, models.Model) and hasattr(value, "get_absolute_url") and value.get_absolute_url():
             return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value)
         text = to_text(value)
         if self.linkify and hasattr(obj, "get_absolute_url"):
             return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), text or "—")
         return format_html("{}", text) if text != "" else mark_safe('<span class="text-body-tertiary">—</span>')
-
-
-def mask_text(text: str) -> str:
-    """Mask each of several comma-separated values (phones)."""
-    from tongxin.core.privacy import mask
-
-    return ",".join(mask(part) for part in text.split(",")) if text else ""
 
 
 def to_text(value: Any) -> str:

@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tongxin.core import scoping
-from tongxin.core.models import ObjectChange
+from tongxin.core import privacy, scoping
+from tongxin.core.models import AccessLog, ObjectChange
 
 
 class ModelTestCase:
@@ -35,6 +37,10 @@ class ModelTestCase:
     max_list_queries: ClassVar[int] = 14
     #: extra query parameters for list/export (e.g. to hide large reference data)
     list_params: ClassVar[dict[str, str]] = {}
+    #: a user who may view and export in community A but not reveal personal data
+    unrevealing: ClassVar[str] = "official"
+    #: clear values the privacy test writes into personal fields (default: a phone, or an ID number for id_*)
+    personal_values: ClassVar[dict[str, str]] = {}
 
     # -- to be provided by each model's test --------------------------------------------------------
     def make(self, world: Any, community: Any) -> Any:  # pragma: no cover - abstract
@@ -45,6 +51,17 @@ class ModelTestCase:
         return None
 
     # -- helpers ------------------------------------------------------------------------------------
+    def with_personal_data(self, world: Any) -> tuple[Any, dict[str, str]]:
+        """An object in community A whose personal fields hold distinctive clear values (saved, so logged)."""
+        obj = self.make(world, world.a)
+        values = {}
+        for name in privacy.classes(self.model):
+            default = "530424199001010012" if name.startswith("id_") else "13987654321"
+            values[name] = self.personal_values.get(name, default)
+            setattr(obj, name, values[name])
+        obj.save()
+        return obj, values
+
     @property
     def model(self):
         return self.viewset.model
@@ -177,6 +194,53 @@ class ModelTestCase:
         assert len(many) <= self.max_list_queries
 
     # -- API -------------------------------------------------------------------------------------------
+    def test_personal_data_is_masked_everywhere_without_reveal_and_a_reveal_is_logged(self, client, world):
+        if not privacy.classes(self.model):
+            pytest.skip("the model declares no personal data")
+        obj, values = self.with_personal_data(world)
+        secrets = [v[3:-4] for v in values.values()]  # the middle a mask hides
+        self.login(client, world, self.unrevealing)
+        shown = [
+            client.get(self.url("list"), {"per_page": 500, **self.list_params}),
+            client.get(self.url("detail", pk=obj.pk)),
+            client.get(self.url("history", pk=obj.pk)),
+        ]
+        assert all(r.status_code == 200 for r in shown)
+        texts = [r.content.decode() for r in shown]
+        if "export" in self.viewset.actions:
+            export = client.get(self.url("list"), {"export": "csv", **self.list_params})
+            assert export.status_code == 200
+            texts.append(b"".join(export.streaming_content).decode("utf-8-sig"))
+        if self.api_base:
+            headers = {"Authorization": f"Bearer {world.tokens[self.unrevealing]}"}
+            for url in (self.api_base, f"{self.api_base}{obj.pk}/"):
+                response = client.get(url, {"limit": 1000, **self.list_params}, headers=headers)
+                assert response.status_code == 200
+                texts.append(response.content.decode())
+            assert client.post(f"{self.api_base}{obj.pk}/reveal/", headers=headers).status_code == 403
+        ct = ContentType.objects.get_for_model(self.model)
+        logged = ObjectChange.objects.filter(content_type=ct, object_id=str(obj.pk))
+        assert logged.exists()
+        texts += [json.dumps([c.prechange_data, c.postchange_data], ensure_ascii=False) for c in logged]
+        for text in texts:
+            for secret in secrets:
+                assert secret not in text
+        assert client.post(self.url("reveal", pk=obj.pk)).status_code == 403
+        assert not AccessLog.objects.filter(action="reveal").exists()
+        # the manager may reveal: the values in clear, one access-log entry per reveal, on the page and the API
+        self.login(client, world, self.manager)
+        page = client.post(self.url("reveal", pk=obj.pk))
+        assert page.status_code == 200
+        for value in values.values():
+            assert value in page.content.decode()
+        entries = AccessLog.objects.filter(action="reveal", content_type=ct, object_id=str(obj.pk))
+        assert entries.count() == 1 and entries.get().user == world.users[self.manager]
+        if self.api_base:
+            headers = {"Authorization": f"Bearer {world.tokens[self.manager]}"}
+            response = client.post(f"{self.api_base}{obj.pk}/reveal/", headers=headers)
+            assert response.status_code == 200 and response.json() == values
+            assert entries.count() == 2
+
     def test_api_is_scoped(self, client, world):
         if not self.api_base:
             return

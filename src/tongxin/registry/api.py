@@ -5,13 +5,13 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import ModelSchema, Router, Schema
+from ninja import ModelSchema, Router
 from ninja.orm import create_schema
 
 from tongxin.core import scoping
 from tongxin.core.api import InSchema, crud, model_schemas
-from tongxin.core.privacy import mask
-from tongxin.registry import services, stats
+from tongxin.core.privacy import masked
+from tongxin.registry import stats
 from tongxin.registry.models import Person
 from tongxin.registry.views import (
     BuildingViewSet,
@@ -65,11 +65,11 @@ class PersonOut(ModelSchema):
 
     @staticmethod
     def resolve_id_number(obj: Person) -> str:
-        return mask(obj.id_number) if obj.id_number else ""
+        return masked(obj, "id_number", obj.id_number) or ""
 
     @staticmethod
     def resolve_phone(obj: Person) -> str:
-        return mask(obj.phone) if obj.phone else ""
+        return masked(obj, "phone", obj.phone) or ""
 
 
 PersonIn = create_schema(
@@ -86,20 +86,6 @@ CompoundOut, CompoundIn = model_schemas(CompoundViewSet)
 BuildingOut, BuildingIn = model_schemas(BuildingViewSet, extra_out=("community",))
 DwellingOut, DwellingIn = model_schemas(DwellingViewSet, extra_out=("community",))
 TagOut, TagIn = model_schemas(TagViewSet)
-
-
-class RevealOut(Schema):
-    id_number: str
-    phone: str
-    phone_other: str
-
-
-@router.post("/persons/{pk}/reveal/", response=RevealOut, summary="查看居民身份证号和电话明文（记录访问日志）")
-def reveal_person(request: HttpRequest, pk: int):
-    if not scoping.has_perm(request.user, Person, "reveal"):
-        raise PermissionDenied
-    person = scoping.get_scoped_object(Person.objects.all(), request.user, "reveal", pk=pk)
-    return services.reveal(request.user, person)
 
 
 @router.get("/stats/", summary="人口统计（社区，或街道/区县汇总）")

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit, scoping
-from tongxin.core.models import AccessLog
 from tongxin.registry.models import HEAD_RELATIONSHIPS, Household, Membership, Person
 
 
@@ -131,12 +130,3 @@ def set_life_status(user: Any, person: Person, status: str, date: datetime.date,
         person.save()
         audit.record_workflow(person, f"life_status:{status}", pre=pre, message=reason)
     return person
-
-
-def reveal(user: Any, person: Person, fields: tuple[str, ...] = ("id_number", "phone", "phone_other")) -> dict:
-    """The clear ID number and phones of a person for a user holding the reveal permission; logged."""
-    _require(user, person, "view")
-    _require(user, person, "reveal")
-    values = {f: getattr(person, f) for f in fields}
-    audit.log_access(person, AccessLog.Action.REVEAL, fields=[f for f, v in values.items() if v])
-    return values

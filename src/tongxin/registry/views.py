@@ -15,7 +15,6 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from tongxin.core import audit, scoping
 from tongxin.core.models import AccessLog
@@ -67,7 +66,6 @@ class PersonViewSet(ObjectViewSet):
         return {
             "members": members,
             "memberships": history,
-            "can_reveal": scoping.can(user, obj, "reveal"),
             "move_form": forms.MoveForm(user=user, person=obj) if scoping.can(user, obj, "change") else None,
             "status_form": forms.LifeStatusForm(initial={"date": timezone.localdate(), "status": obj.life_status}),
         }
@@ -85,7 +83,6 @@ class PersonViewSet(ObjectViewSet):
     @classmethod
     def extra_urls(cls) -> list:
         return [
-            path("persons/<int:pk>/reveal/", reveal, name="person_reveal"),
             path("persons/<int:pk>/move/", move, name="person_move"),
             path("persons/<int:pk>/status/", life_status, name="person_status"),
             path("persons/register.xlsx", export_register, name="person_register"),
@@ -97,15 +94,6 @@ def _person(request: HttpRequest, pk: int, action: str) -> Person:
     if not scoping.has_perm(request.user, Person, action):
         raise PermissionDenied
     return scoping.get_scoped_object(PersonViewSet.queryset(), request.user, action, pk=pk)
-
-
-@login_required
-@require_POST
-def reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show a person's ID number and phones in clear (written to the access log)."""
-    person = _person(request, pk, "reveal")
-    values = services.reveal(request.user, person)
-    return render(request, "registry/_revealed.html", {"object": person, "values": values})
 
 
 @login_required

@@ -34,7 +34,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from tongxin.core import audit, scoping
+from tongxin.core import audit, privacy, scoping
 from tongxin.core.export import export_response
 from tongxin.core.forms import BulkEditForm
 from tongxin.core.models import ObjectChange
@@ -66,6 +66,8 @@ class ObjectViewSet:
     prefetch_related: ClassVar[tuple[str, ...]] = ()
     detail_fields: ClassVar[tuple[str, ...]] = ()
     detail_template: ClassVar[str] = "core/object_detail.html"
+    #: the fragment a reveal shows in the detail page's reveal box (``values``: field → clear value, ``rows``)
+    reveal_template: ClassVar[str] = "core/_revealed.html"
     menu_group: ClassVar[str] = ""
     icon: ClassVar[str] = "bi-list"
     #: further menu entries after the list: (label, URL name, icon, the permission action they need)
@@ -133,6 +135,9 @@ class ObjectViewSet:
             patterns.append(path(f"{seg}/delete/", BulkDeleteView.as_view(viewset=cls), name=f"{name}_bulk_delete"))
         if cls.bulk_edit_form is not None:
             patterns.append(path(f"{seg}/edit/", BulkEditView.as_view(viewset=cls), name=f"{name}_bulk_edit"))
+        if privacy.classes(cls.model):  # one generic, logged reveal per model with personal data
+            reveal = ObjectRevealView.as_view(viewset=cls)
+            patterns.append(path(f"{seg}/<int:pk>/reveal/", reveal, name=f"{name}_reveal"))
         if cls.importer is not None:
             from tongxin.core.views.imports import ImportStartView
 
@@ -251,14 +256,16 @@ class ObjectListView(ViewSetView):
         self.require("export")
         cols = [c for c in table.columns if c.export]
         personal = [c.name for c in cols if c.personal]
-        reveal = bool(personal) and scoping.has_perm(self.request.user, self.model, "reveal")
+        # identity data in clear for a user who may reveal it; sensitive data is never exported in clear
+        identity = [c for c in cols if c.kind == privacy.IDENTITY]
+        reveal = bool(identity) and scoping.has_perm(self.request.user, self.model, "reveal")
         if reveal:
             # clear text only for the rows the user may reveal (their reveal scope can be narrower than export)
             qs = scoping.annotate_can(qs, self.request.user, "reveal")
         for c in cols:
-            c.reveal = reveal and c.personal
+            c.reveal = reveal and c.kind == privacy.IDENTITY
         response = export_response(fmt, cols, qs, str(self.model._meta.verbose_name_plural))
-        if personal or getattr(self.model, "personal_fields", ()):
+        if personal or privacy.classes(self.model):
             log_export(self.request.user, self.model, qs, personal, reveal)
         return response
 
@@ -307,7 +314,21 @@ class ObjectDetailView(ViewSetView):
             can_delete=scoping.can(request.user, obj, "delete"),
             **self.viewset.detail_context(request, obj),
         )
+        if privacy.classes(obj) and privacy.revealable(request.user, obj):  # the reveal box (a logged action)
+            ctx["reveal_url"] = reverse(self.viewset.url_name("reveal"), kwargs={"pk": obj.pk})
         return render(request, self.viewset.detail_template, ctx)
+
+
+class ObjectRevealView(ViewSetView):
+    """POST: the clear personal values of one object for a user allowed to reveal them, as a fragment for the
+    detail page's reveal box; one access-log entry per reveal (core.privacy)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.require("view")
+        obj = scoping.get_scoped_object(self.viewset.queryset(), request.user, "view", pk=pk)
+        values = privacy.reveal(request.user, obj)
+        rows = [(self.model._meta.get_field(name).verbose_name, value) for name, value in values.items()]
+        return render(request, self.viewset.reveal_template, {"object": obj, "values": values, "rows": rows})
 
 
 def object_changes(obj: models.Model) -> models.QuerySet:
