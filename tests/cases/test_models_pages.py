@@ -57,7 +57,6 @@ def make_dispute_case(world: Any, community: Any) -> Case:
 
 class TestCases(ModelTestCase):
     viewset = CaseViewSet
-    api_base = "/api/v1/cases/cases/"
 
     def make(self, world, community):
         case = make_case(world, community)
@@ -79,7 +78,6 @@ class TestCases(ModelTestCase):
 
 class TestCategory(ModelTestCase):
     viewset = CategoryViewSet
-    api_base = "/api/v1/cases/categories/"
 
     def make(self, world, community):
         # community rows: the defaults (no community) are visible to everyone by design
@@ -105,7 +103,6 @@ class TestCategory(ModelTestCase):
 
 class TestDispute(ModelTestCase):
     viewset = DisputeViewSet
-    api_base = "/api/v1/cases/disputes/"
 
     def make(self, world, community):
         dispute = make_dispute_case(world, community).dispute
@@ -123,7 +120,6 @@ class TestDispute(ModelTestCase):
 
 class TestMediationSession(ModelTestCase):
     viewset = MediationSessionViewSet
-    api_base = "/api/v1/cases/mediation-sessions/"
 
     def make(self, world, community):
         dispute = make_dispute_case(world, community).dispute
@@ -144,7 +140,6 @@ class TestMediationSession(ModelTestCase):
 
 class TestMeeting(ModelTestCase):
     viewset = MeetingViewSet
-    api_base = "/api/v1/cases/meetings/"
 
     def make(self, world, community):
         n = next(_seq)
@@ -160,7 +155,6 @@ class TestMeeting(ModelTestCase):
 
 class TestFollowUp(ModelTestCase):
     viewset = FollowUpViewSet
-    api_base = "/api/v1/cases/follow-ups/"
 
     def make(self, world, community) -> FollowUp:
         director = _director(world, community)

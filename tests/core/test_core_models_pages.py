@@ -15,7 +15,6 @@ _seq = itertools.count(1)
 
 class TestObjectChange(ModelTestCase):
     viewset = ObjectChangeViewSet
-    api_base = "/api/v1/core/object-changes/"
 
     def make(self, world, community):
         return ObjectChange.objects.create(
@@ -43,7 +42,6 @@ class TestAccessLog(ModelTestCase):
 
 class TestHoliday(ModelTestCase):
     viewset = HolidayViewSet
-    api_base = "/api/v1/core/holidays/"
     manager = "official"
     list_params = {"national": "false"}
 

@@ -12,7 +12,6 @@ _seq = itertools.count(1)
 
 class TestDivision(ModelTestCase):
     viewset = DivisionViewSet
-    api_base = "/api/v1/org/divisions/"
 
     def make(self, world, community):
         n = next(_seq)
@@ -23,7 +22,6 @@ class TestDivision(ModelTestCase):
 
 class TestGrid(ModelTestCase):
     viewset = GridViewSet
-    api_base = "/api/v1/org/grids/"
 
     def make(self, world, community):
         n = next(_seq)
@@ -36,7 +34,6 @@ class TestGrid(ModelTestCase):
 
 class TestRoleAssignment(ModelTestCase):
     viewset = RoleAssignmentViewSet
-    api_base = "/api/v1/org/role-assignments/"
 
     def make(self, world, community):
         n = next(_seq)

@@ -39,7 +39,6 @@ def make_household(community, **extra):
 
 class TestPerson(ModelTestCase):
     viewset = PersonViewSet
-    api_base = "/api/v1/registry/persons/"
 
     def make(self, world, community):
         tag, _ = Tag.objects.get_or_create(community=community, name="独居老人")
@@ -61,7 +60,6 @@ class TestPerson(ModelTestCase):
 
 class TestHousehold(ModelTestCase):
     viewset = HouseholdViewSet
-    api_base = "/api/v1/registry/households/"
 
     def make(self, world, community):
         household = make_household(community)
@@ -77,7 +75,6 @@ class TestHousehold(ModelTestCase):
 
 class TestMembership(ModelTestCase):
     viewset = MembershipViewSet
-    api_base = "/api/v1/registry/memberships/"
 
     def make(self, world, community):
         household = make_household(community)
@@ -92,7 +89,6 @@ class TestMembership(ModelTestCase):
 
 class TestPartyBranch(ModelTestCase):
     viewset = PartyBranchViewSet
-    api_base = "/api/v1/registry/party-branches/"
 
     def make(self, world, community):
         branch = PartyBranch.objects.create(community=community, name=f"第{next(_seq)}党支部")
@@ -105,7 +101,6 @@ class TestPartyBranch(ModelTestCase):
 
 class TestCompound(ModelTestCase):
     viewset = CompoundViewSet
-    api_base = "/api/v1/registry/compounds/"
 
     def make(self, world, community):
         return Compound.objects.create(community=community, name=f"小区{next(_seq)}")
@@ -121,7 +116,6 @@ def make_building(community):
 
 class TestBuilding(ModelTestCase):
     viewset = BuildingViewSet
-    api_base = "/api/v1/registry/buildings/"
 
     def make(self, world, community):
         return make_building(community)
@@ -133,7 +127,6 @@ class TestBuilding(ModelTestCase):
 
 class TestDwelling(ModelTestCase):
     viewset = DwellingViewSet
-    api_base = "/api/v1/registry/dwellings/"
 
     def make(self, world, community):
         building = make_building(community)
@@ -145,7 +138,6 @@ class TestDwelling(ModelTestCase):
 
 class TestTag(ModelTestCase):
     viewset = TagViewSet
-    api_base = "/api/v1/registry/tags/"
 
     def make(self, world, community):
         return Tag.objects.create(community=community, name=f"标签{next(_seq)}")

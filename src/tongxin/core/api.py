@@ -279,11 +279,13 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
 
     @router.patch(
         f"/{seg}/{{pk}}/",
-        response={200: out, 403: ErrorOut, 422: ErrorOut},
+        response={200: out, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
         summary=f"修改{label}",
         operation_id=f"update_{name}",
     )
     def update_object(request: HttpRequest, pk: int, body: payload):
+        if not scoping.has_perm(request.user, model, "change"):  # 403 without the permission, 404 out of scope
+            raise PermissionDenied
         obj = scoping.get_scoped_object(viewset.queryset(), request.user, "change", pk=pk)
         return _save(request, obj, body.dict(exclude_unset=True))
 
@@ -291,9 +293,14 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
         return router
 
     @router.delete(
-        f"/{seg}/{{pk}}/", response={204: None, 409: ErrorOut}, summary=f"删除{label}", operation_id=f"delete_{name}"
+        f"/{seg}/{{pk}}/",
+        response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+        summary=f"删除{label}",
+        operation_id=f"delete_{name}",
     )
     def delete_object(request: HttpRequest, pk: int):
+        if not scoping.has_perm(request.user, model, "delete"):
+            raise PermissionDenied
         obj = scoping.get_scoped_object(viewset.queryset(), request.user, "delete", pk=pk)
         try:
             with transaction.atomic():
