@@ -13,8 +13,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tongxin.cases import services
+from tongxin.cases import clock, services
 from tongxin.cases.models import Attachment, Case, CaseStep, FollowUp
+from tongxin.cases.workflow import WORKFLOW
 from tongxin.core.models import ObjectChange
 
 from .helpers import at, category, report
@@ -197,7 +198,7 @@ def test_a_wrong_step_is_422_with_the_message(client, world):
     assert body["errors"] == {"__all__": [body["detail"]]}
 
     blank = step(client, world, "director", case, "reject", note="  ")
-    assert blank.status_code == 422 and blank.json()["errors"] == {"reason": ["请填写不予受理的理由"]}
+    assert blank.status_code == 422 and blank.json()["errors"] == {"note": ["请填写不予受理的理由"]}  # the body field
     nobody = step(client, world, "director", case, "assign")
     assert nobody.status_code == 422 and nobody.json()["errors"] == {"assignee": ["请选择承办人"]}
     foreign = step(client, world, "director", case, "assign", assignee=world.users["director_b"].pk)
@@ -347,7 +348,7 @@ def test_board_counts_the_cases_in_assign_scope(client, world):
         report(world)  # new, due today
         today = report(world)
         services.assign(director, today, gm)
-        services.escalate(overdue, Case.Level.COMMUNITY)
+        clock.escalate(overdue, Case.Level.COMMUNITY)
         suspended = report(world, code="facilities")
         services.assign(director, suspended, gm)
         services.suspend(gm, suspended, "等待")
@@ -444,8 +445,8 @@ def test_the_endpoints_are_documented(client, world):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for name in services.ALLOWED_FROM:
-        assert f"{BASE}{{pk}}/{name.replace('_', '-')}/" in paths
+    for step in WORKFLOW.user_steps():
+        assert f"{BASE}{{pk}}/{step.path}/" in paths
     for fixed in ("mine", "duplicates", "board", "timeliness"):
         assert f"{BASE}{fixed}/" in paths
     assert "multipart/form-data" in paths[f"{BASE}{{pk}}/attachments/"]["post"]["requestBody"]["content"]

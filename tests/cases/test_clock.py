@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tongxin.cases import services
+from tongxin.cases import clock
 from tongxin.core.management.commands import worker
 
 from .helpers import report
@@ -26,7 +26,7 @@ def test_clock_ticks_until_stopped_and_survives_errors(monkeypatch):
             stop.set()
         return {"reminded": 0}
 
-    monkeypatch.setattr(services, "tick", fake_tick)
+    monkeypatch.setattr(clock, "tick", fake_tick)
     monkeypatch.setattr(worker, "close_old_connections", lambda: None)
     monkeypatch.setattr(worker.connection, "close", lambda: None)
     stop = threading.Event()

@@ -26,6 +26,7 @@ from referencing.jsonschema import DRAFT4
 
 import tongxin.cases
 from tongxin.cases import services
+from tongxin.cases.attachments import add_attachment
 from tongxin.cases.models import Case, Category
 from tongxin.core import scoping
 from tongxin.core.models import ObjectChange
@@ -360,7 +361,7 @@ def test_post_in_xml(world, client):
 
 def test_get_one_request(world, client):
     case = report(world, description="路灯不亮", address="桃源社区5栋")
-    services.add_attachment(case, photo(), world.users["grid_member"])
+    add_attachment(case, photo(), world.users["grid_member"])
     response = get(client, f"requests/{case.number}.json", api_key=world.tokens["worker"])
     assert numbers(response) == [case.number]
     row = response.json()[0]
@@ -496,11 +497,11 @@ def test_listing_requests_takes_a_fixed_number_of_queries(world, client):
         return len(ctx.captured_queries)
 
     for _ in range(2):
-        services.add_attachment(report(world), photo(), world.users["grid_member"])
+        add_attachment(report(world), photo(), world.users["grid_member"])
     count()  # the token's first use records last_used
     few = count()
     for code in ("facilities", "neighbour", "property", "policy"):
-        services.add_attachment(report(world, code=code), photo(), world.users["grid_member"])
+        add_attachment(report(world, code=code), photo(), world.users["grid_member"])
     assert count() == few
 
 

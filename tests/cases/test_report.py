@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tongxin.cases import report, services
+from tongxin.cases import clock, report, services
 from tongxin.cases.models import Case
 from tongxin.cases.report_views import add_months, last_12_months, preset_period
 from tongxin.org.models import Grid
@@ -67,7 +67,7 @@ def scenario(world):
         services.resolve(gm, cases["s2"], "已清运")  # 120 minutes, on time
         services.follow_up(director, cases["s2"], 4)
     with time_machine.travel(at("2026-10-12 19:00"), tick=False):
-        services.tick(at("2026-10-12 19:00"))  # s3 is overdue: escalated to the community
+        clock.tick(at("2026-10-12 19:00"))  # s3 is overdue: escalated to the community
     cases["s3"].refresh_from_db()  # the steps save the whole object: do not write back the old level
     with time_machine.travel(at("2026-10-13 10:00"), tick=False):
         services.resolve(gm, cases["s3"], "已清运")  # 390 + 60 = 450 minutes, late

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from tongxin.cases import services
+from tongxin.cases import clock, services
 from tongxin.cases.models import Case, CaseStep
 from tongxin.core.models import Notification, ObjectChange
 from tongxin.org.models import RoleAssignment
@@ -114,22 +114,22 @@ def test_reminder_then_escalation_to_community_then_street(world):
     with time_machine.travel(at("2026-09-24 09:30"), tick=False):
         case = report(world)
         services.assign(director, case, gm)
-    assert services.tick(at("2026-09-24 12:00"))["reminded"] == 0  # 3.5 working hours left
-    assert services.tick(at("2026-09-24 16:30"))["reminded"] == 1  # 1.5 h left
-    assert services.tick(at("2026-09-24 16:40"))["reminded"] == 0  # once only
+    assert clock.tick(at("2026-09-24 12:00"))["reminded"] == 0  # 3.5 working hours left
+    assert clock.tick(at("2026-09-24 16:30"))["reminded"] == 1  # 1.5 h left
+    assert clock.tick(at("2026-09-24 16:40"))["reminded"] == 0  # once only
     assert Notification.objects.filter(user=gm, kind="case_due_soon").count() == 1
-    counts = services.tick(at("2026-09-24 18:05"))
+    counts = clock.tick(at("2026-09-24 18:05"))
     assert counts["escalated_community"] == 1
     case.refresh_from_db()
     assert case.level == Case.Level.COMMUNITY and case.is_overdue(at("2026-09-24 18:05"))
     assert Notification.objects.filter(user=director, kind="case_overdue").exists()
-    assert services.tick(at("2026-09-28 09:30"))["escalated_street"] == 0  # 0.5 working hours overdue
-    assert services.tick(at("2026-09-29 09:30"))["escalated_street"] == 1
+    assert clock.tick(at("2026-09-28 09:30"))["escalated_street"] == 0  # 0.5 working hours overdue
+    assert clock.tick(at("2026-09-29 09:30"))["escalated_street"] == 1
     case.refresh_from_db()
     assert case.level == Case.Level.STREET
     assert Notification.objects.filter(user=world.users["official"], kind="case_overdue").exists()
     assert steps(case) == ["report", "assign", "remind", "escalate", "escalate"]
-    assert services.tick(at("2026-09-30 09:30")) == {"reminded": 0, "escalated_community": 0, "escalated_street": 0}
+    assert clock.tick(at("2026-09-30 09:30")) == {"reminded": 0, "escalated_community": 0, "escalated_street": 0}
 
 
 def test_suspended_cases_do_not_escalate(world):
@@ -137,7 +137,7 @@ def test_suspended_cases_do_not_escalate(world):
         case = report(world)
         services.assign(world.users["director"], case, world.users["grid_member"])
         services.suspend(world.users["grid_member"], case, "等待物业答复")
-    assert services.tick(at("2026-09-29 10:00"))["escalated_community"] == 0
+    assert clock.tick(at("2026-09-29 10:00"))["escalated_community"] == 0
 
 
 def test_merge_keeps_both_histories(world):
@@ -186,7 +186,7 @@ def test_a_step_on_a_stale_copy_keeps_what_the_clock_wrote(world):
         case = report(world)
         services.assign(director, case, gm)
     stale = Case.objects.get(pk=case.pk)  # loaded before the escalation
-    services.tick(at("2026-09-24 18:30"))
+    clock.tick(at("2026-09-24 18:30"))
     with time_machine.travel(at("2026-09-24 18:40"), tick=False):
         services.resolve(gm, stale, "已清运")
     fresh = Case.objects.get(pk=case.pk)

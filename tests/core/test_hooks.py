@@ -19,7 +19,7 @@ def test_every_tongxin_app_is_a_module_and_the_menu_follows_their_declared_order
 def test_the_worker_runs_the_jobs_the_modules_declare():
     funcs = [job.func for job in hooks.periodic_jobs()]
     assert "tongxin.core.outbox.deliver_due" in funcs
-    assert "tongxin.cases.services.tick" in funcs
+    assert "tongxin.cases.clock.tick" in funcs
 
 
 CALLS: list[str] = []

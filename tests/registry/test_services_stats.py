@@ -172,7 +172,7 @@ def test_deceased_ends_the_membership_and_keeps_the_person(client, world, family
     listing = client.get("/registry/persons/", {"life_status": "deceased"})
     assert [p.pk for p in listing.context["table"].rows] == [zw.pk]
     assert client.get(zw.get_absolute_url()).status_code == 200
-    assert ObjectChange.objects.filter(object_id=str(zw.pk), step="life_status:deceased").exists()
+    assert ObjectChange.objects.filter(object_id=str(zw.pk), step="decease").exists()
 
 
 def test_moved_out_with_a_reason(client, world, family):

@@ -25,7 +25,8 @@ from ninja.orm import create_schema
 from pydantic import Field
 
 from tongxin.cases import services
-from tongxin.cases.forms import CaseForm, StepForm
+from tongxin.cases.attachments import add_attachment
+from tongxin.cases.forms import CaseForm
 from tongxin.cases.models import Attachment, Case, CaseStep, Category, FollowUp
 from tongxin.cases.views import (
     CaseViewSet,
@@ -34,19 +35,15 @@ from tongxin.cases.views import (
     FollowUpViewSet,
     MediationSessionViewSet,
     MeetingViewSet,
-    available_steps,
 )
 from tongxin.core import scoping
-from tongxin.core.api import ErrorOut, InSchema, crud, model_schemas
+from tongxin.core.api import ErrorOut, InSchema, crud, invalid, model_schemas, workflow_endpoints
 from tongxin.core.privacy import masked
 from tongxin.org.models import Division
 
 router = Router(tags=["网格事件与诉求"])
 
 S = Case.Status
-
-#: the workflow steps and their path segments (``follow_up`` is ``follow-up`` in URLs)
-STEP_PATHS: dict[str, str] = {step: step.replace("_", "-") for step in services.ALLOWED_FROM}
 
 
 # -- the viewsets as the API reads them ---------------------------------------------------------------------
@@ -254,14 +251,6 @@ class StepOut(Schema):
         return [f.pk for f in obj.files.all()]
 
 
-class ActionOut(Schema):
-    """A workflow step the caller may take now, and where to post it."""
-
-    step: str
-    label: str
-    path: str
-
-
 class AttachmentOut(Schema):
     """An uploaded photo or file; ``url`` and ``thumbnail_url`` are served after a scope check."""
 
@@ -328,18 +317,6 @@ class BoardOut(Schema):
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
-
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    """The messages of a ValidationError per field (``__all__`` for messages not tied to a field)."""
-    if hasattr(exc, "error_dict"):
-        return {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-    return {"__all__": [str(m) for m in exc.messages]}
-
-
-def _invalid(exc: ValidationError) -> Status:
-    """422 with the Chinese messages of a refused step or upload."""
-    return Status(422, {"detail": "；".join(str(m) for m in exc.messages), "errors": _errors(exc)})
 
 
 def _visible_case(request: HttpRequest, pk: int) -> Case:
@@ -492,19 +469,6 @@ def case_steps(request: HttpRequest, pk: int):
     return list(steps.prefetch_related("files").order_by("time", "pk"))
 
 
-@router.get(
-    "/cases/{pk}/actions/", response={200: list[ActionOut], 403: ErrorOut, 404: ErrorOut}, summary="可执行的操作"
-)
-def case_actions(request: HttpRequest, pk: int):
-    """The workflow steps the caller may take on this case now, and the path to post each to."""
-    case = _visible_case(request, pk)
-    base = request.path.rsplit("actions/", 1)[0]
-    return [
-        {"step": step, "label": str(services.STEP_LABELS[step]), "path": f"{base}{STEP_PATHS[step]}/"}
-        for step in available_steps(request.user, case)
-    ]
-
-
 @router.post(
     "/cases/{pk}/attachments/",
     response={201: AttachmentOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -524,48 +488,11 @@ def case_attachment(request: HttpRequest, pk: int, file: File[UploadedFile], ste
             message = _("办理记录 %(s)s 不属于事件 %(n)s") % {"s": step, "n": case.number}
             return Status(422, {"detail": message, "errors": {"step": [message]}})
     try:
-        att = services.add_attachment(case, file, request.user, step=row)
+        att = add_attachment(case, file, request.user, step=row)
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return Status(201, att)
 
 
-def _step_endpoint(step: str) -> None:
-    """Declare ``POST /cases/{pk}/<step>/`` for one workflow step."""
-    label = str(services.STEP_LABELS[step])
-    allowed = "、".join(str(S(s).label) for s in services.ALLOWED_FROM[step])
-
-    def take_step(request: HttpRequest, pk: int, body: StepIn):
-        case = _visible_case(request, pk)
-        form = StepForm(data={k: v for k, v in body.dict().items() if v is not None}, case=case)
-        if not form.is_valid():
-            errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
-            return Status(422, {"detail": _("数据校验失败"), "errors": errors})
-        try:
-            d = form.cleaned_data
-            services.take_step(
-                request.user,
-                case,
-                step,
-                note=d.get("note") or "",
-                assignee=d.get("assignee"),
-                into=d.get("into") or "",
-                satisfaction=d.get("satisfaction"),
-                method=d.get("method") or "",
-            )
-        except ValidationError as exc:
-            return _invalid(exc)
-        return _fresh(case)
-
-    take_step.__name__ = f"case_{step}"
-    take_step.__doc__ = f"{label}（允许的状态：{allowed}）。返回更新后的事件。"
-    router.post(
-        f"/cases/{{pk}}/{STEP_PATHS[step]}/",
-        response={200: CaseOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-        summary=f"事件{label}",
-        operation_id=f"case_{step}",
-    )(take_step)
-
-
-for _name in services.ALLOWED_FROM:
-    _step_endpoint(_name)
+# the workflow: GET /cases/{pk}/actions/ and POST /cases/{pk}/<step>/, from cases.workflow.WORKFLOW
+workflow_endpoints(router, CaseApiViewSet, out=CaseOut, body=StepIn)

@@ -12,6 +12,6 @@ class CasesConfig(hooks.ModuleConfig):
     label = "cases"
     verbose_name = _("网格事件与诉求")
     menu_group = hooks.MenuGroup("cases", _("网格事件与诉求"), "bi-megaphone", order=30)
-    periodic_jobs = (hooks.PeriodicJob("tongxin.cases.services.tick"),)  # reminders and escalation of time limits
+    periodic_jobs = (hooks.PeriodicJob("tongxin.cases.clock.tick"),)  # reminders and escalation of time limits
     home_items = "tongxin.cases.home.attention"
     depends_on = ("registry",)

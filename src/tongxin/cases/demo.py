@@ -8,7 +8,7 @@ Every case carries the steps the workflow services would have recorded (timeline
 entries at the step times, by the demo user acting), its due time comes from
 :func:`tongxin.cases.services.due_for`, resolution times are drawn in working time, and ``on_time``,
 ``work_minutes`` and the escalation level are what :func:`~tongxin.cases.services.resolve` and
-:func:`~tongxin.cases.services.tick` would have recorded. The year ends the day before today, plus a few
+:func:`~tongxin.cases.clock.tick` would have recorded. The year ends the day before today, plus a few
 open cases of the last days for the directors' boards; whatever would happen after "now" is left out.
 
 Deterministic (fixed seed, dates relative to today), idempotent (a community that has cases is left as

@@ -10,9 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.cases import services
+from tongxin.cases.attachments import check_upload
 from tongxin.cases.models import Case, Category, Dispute, FollowUp, MediationSession, Meeting
+from tongxin.cases.workflow import due_for
 from tongxin.core import normalize, scoping
 from tongxin.core.forms import ScopedModelForm, style
+from tongxin.core.forms import StepForm as CoreStepForm
 from tongxin.core.privacy import mask
 from tongxin.org.models import Division
 
@@ -27,7 +30,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several uploaded files; each is checked (type by content, size) by ``services.check_upload``."""
+    """Several uploaded files; each is checked (type by content, size) by ``attachments.check_upload``."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx"}))
@@ -39,7 +42,7 @@ class MultipleFileField(forms.FileField):
         out = []
         for f in files:
             f = super().clean(f, initial)
-            services.check_upload(f)
+            check_upload(f)
             out.append(f)
         return out
 
@@ -140,7 +143,7 @@ class CaseForm(ScopedModelForm):
             old = Case.objects.filter(pk=self.instance.pk).values_list("category_id", flat=True).first()
             case = super().save(commit=False)
             if case.category_id != old and case.is_open:
-                case.due_at = services.due_for(case.category, case.community, case.reported_at)
+                case.due_at = due_for(case.category, case.community, case.reported_at)
             if commit:
                 case.save()
                 self.save_m2m()
@@ -297,26 +300,28 @@ class MeetingForm(ScopedModelForm):
 # -- the workflow steps -----------------------------------------------------------------------------------
 
 
-class StepForm(forms.Form):
-    """The fields a workflow step may take; each step uses some of them (see ``STEP_FIELDS``)."""
+class StepForm(CoreStepForm):
+    """The input of the case workflow's steps (cases.workflow): each step reads the fields its row names."""
 
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     assignee = forms.ModelChoiceField(None, label=_("承办人"), required=False)
-    into = forms.CharField(label=_("并入事件编号"), required=False, max_length=20)
+    into = forms.CharField(
+        label=_("并入事件编号"), required=False, max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
     satisfaction = forms.TypedChoiceField(
         label=_("满意度"), choices=[(i, str(i)) for i in range(5, 0, -1)], coerce=int, required=False
     )
     method = forms.ChoiceField(label=_("回访方式"), choices=FollowUp.Method.choices, required=False)
     photos = MultipleFileField(label=_("照片"))
 
-    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, obj: Case | None = None, **kwargs: Any):
+        super().__init__(*args, obj=obj, **kwargs)
         from tongxin.core.models import User
 
-        qs = User.objects.none()
-        if case is not None:
-            qs = assignable_users(case.community)
-        self.fields["assignee"].queryset = qs
+        field = self.fields["assignee"]
+        field.queryset = assignable_users(obj.community) if obj is not None else User.objects.none()
+        field.label_from_instance = lambda user: user.display_name
+        if obj is not None:
+            field.initial = obj.assignee_id
         self.fields["photos"].widget.attrs.update({"accept": "image/*"})
         style(self)
 

@@ -429,9 +429,9 @@ class CaseStep(ScopedLikeItsCase, models.Model):
 
     @property
     def step_label(self) -> str:
-        from tongxin.cases.services import STEP_LABELS
+        from tongxin.cases.workflow import WORKFLOW
 
-        return str(STEP_LABELS.get(self.step, self.step))
+        return WORKFLOW.label(self.step)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -17,42 +17,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_POST
 
 from tongxin.cases import filters, forms, services, tables
 from tongxin.cases.models import Attachment, Case, CaseStep, Category, Dispute, FollowUp, MediationSession, Meeting
+from tongxin.cases.workflow import WORKFLOW
 from tongxin.core import scoping
 from tongxin.core.views.generic import ObjectViewSet, selected_pks
 from tongxin.org.models import Division
 
 S = Case.Status
-
-
-def available_steps(user: Any, case: Case) -> list[str]:
-    """The workflow steps this user may take on this case now (the buttons on its page)."""
-    can_assign = scoping.can(user, case, "assign")
-    can_change = scoping.can(user, case, "change")
-    handles = can_change and (can_assign or case.assignee_id == user.pk)  # what services._may_handle allows
-    wanted = {
-        "accept": can_assign,
-        "assign": can_assign,
-        "start": handles,
-        "progress": can_change,
-        "resolve": handles,
-        "suspend": handles,
-        "resume": handles,
-        "reject": can_assign,
-        "merge": can_assign and can_change,
-        "follow_up": can_change,
-    }
-    out = [step for step, ok in wanted.items() if ok and case.status in services.ALLOWED_FROM[step]]
-    if case.status in services.ALLOWED_FROM["close"] and scoping.can(user, case, "approve"):
-        out.append("close")
-    if case.status in services.ALLOWED_FROM["reopen"] and (
-        case.reporter_user_id == user.pk or scoping.can(user, case, "approve")
-    ):
-        out.append("reopen")
-    return out
 
 
 class CaseViewSet(ObjectViewSet):
@@ -65,6 +38,8 @@ class CaseViewSet(ObjectViewSet):
     form = forms.CaseForm
     select_related = ("community", "grid", "category", "assignee", "reporter_person", "reporter_user")
     detail_template = "cases/case_detail.html"
+    workflow = WORKFLOW
+    step_form = forms.StepForm
     detail_fields = (
         "number",
         "title",
@@ -97,10 +72,9 @@ class CaseViewSet(ObjectViewSet):
 
     @classmethod
     def detail_context(cls, request: HttpRequest, obj: Case) -> dict[str, Any]:
-        """Timeline (with the steps of cases merged into it), files, follow-ups, dispute, actions."""
+        """Timeline (with the steps of cases merged into it), files, follow-ups, dispute (the steps are core's)."""
         steps = CaseStep.objects.filter(Q(case=obj) | Q(case__merged_into=obj)).select_related("case", "assignee")
         steps = steps.prefetch_related("files").order_by("time", "pk")
-        user = request.user
         return {
             "steps": steps,
             "attachments": obj.attachments.all(),
@@ -108,9 +82,6 @@ class CaseViewSet(ObjectViewSet):
             "dispute": Dispute.objects.filter(case=obj).prefetch_related("sessions", "parties", "mediators").first(),
             "merged": obj.merged_cases.all(),
             "persons": obj.persons.all(),
-            "available": available_steps(user, obj),
-            "step_form": forms.StepForm(case=obj),
-            "step_labels": services.STEP_LABELS,
             "overdue": obj.is_overdue(),
             "gcj02": obj.gcj02,
         }
@@ -129,7 +100,6 @@ class CaseViewSet(ObjectViewSet):
     @classmethod
     def extra_urls(cls) -> list:
         return [
-            path("cases/<int:pk>/step/<slug:step>/", step, name="case_step"),
             path("report/", quick_report, name="report"),
             path("mine/", mine, name="mine"),
             path("board/", board, name="board"),
@@ -232,47 +202,6 @@ def _errors(exc: ValidationError) -> str:
 
 
 @login_required
-@require_POST
-def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    """Take one workflow step on a case (the buttons of the case page and of the task list)."""
-    if step not in services.ALLOWED_FROM:
-        raise Http404
-    case = _case(request, pk)
-    form = forms.StepForm(request.POST, request.FILES, case=case)
-    user = request.user
-    back = request.POST.get("next") or case.get_absolute_url()
-    if not back.startswith("/"):
-        back = case.get_absolute_url()
-    if not form.is_valid():
-        errs = "；".join(f"{form.fields[f].label}：{'、'.join(e)}" for f, e in form.errors.items() if f in form.fields)
-        messages.error(request, _("操作失败：%(e)s") % {"e": errs})
-        return HttpResponseRedirect(back)
-    d = form.cleaned_data
-    note, files = d.get("note") or "", d.get("photos") or []
-    try:
-        services.take_step(
-            user,
-            case,
-            step,
-            note=note,
-            assignee=d.get("assignee"),
-            into=d.get("into") or "",
-            satisfaction=d.get("satisfaction"),
-            method=d.get("method") or "",
-            files=files,
-        )
-    except ValidationError as exc:
-        messages.error(request, _("%(step)s失败：%(e)s") % {"step": services.STEP_LABELS[step], "e": _errors(exc)})
-    except PermissionDenied:
-        messages.error(
-            request, _("您无权对事件 %(n)s 进行“%(step)s”") % {"n": case.number, "step": services.STEP_LABELS[step]}
-        )
-    else:
-        messages.success(request, _("事件 %(n)s：已%(step)s") % {"n": case.number, "step": services.STEP_LABELS[step]})
-    return HttpResponseRedirect(back)
-
-
-@login_required
 def quick_report(request: HttpRequest) -> HttpResponse:
     """The grid member's report on a phone: category → photo and description → place and send (three screens,
     one upload at the end); duplicates nearby are suggested before sending."""
@@ -357,7 +286,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/mine.html",
-        {"tasks": tasks, "reported": reported, "now": timezone.now(), "step_labels": services.STEP_LABELS},
+        {"tasks": tasks, "reported": reported, "now": timezone.now()},
     )
 
 
@@ -379,7 +308,7 @@ def board(request: HttpRequest) -> HttpResponse:
         if not pks:
             messages.error(request, _("请先勾选要分派的事件"))
         elif assign_form.is_valid():
-            picked = qs.filter(pk__in=pks, status__in=services.ALLOWED_FROM["assign"])
+            picked = qs.filter(pk__in=pks, status__in=WORKFLOW.allowed_from("assign"))
             done, errors = services.bulk_assign(
                 user, picked, assign_form.cleaned_data["assignee"], assign_form.cleaned_data["note"]
             )

@@ -12,7 +12,7 @@ and the project mounts the router under ``/api/v1/``.
 import re
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest
@@ -188,6 +188,75 @@ def reveal_endpoint(router: Router, viewset: Any) -> None:
             raise PermissionDenied
         obj = scoping.get_scoped_object(viewset.queryset(), request.user, "view", pk=pk)
         return privacy.reveal(request.user, obj)
+
+
+class ActionOut(Schema):
+    """A workflow step the caller may take now, and where to post it."""
+
+    step: str
+    label: str
+    path: str
+
+
+def invalid(exc: ValidationError) -> Status:
+    """422 with the Chinese messages of a refused step or write, per field where they have one."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": list(exc.messages)}
+    return Status(422, {"detail": "；".join(str(m) for m in exc.messages), "errors": errors})
+
+
+def workflow_endpoints(router: Router, viewset: Any, *, out: type[Schema], body: type[Schema]) -> None:
+    """From the viewset's workflow table: ``GET /{segment}/{pk}/actions/`` (the steps the caller may take now) and
+    ``POST /{segment}/{pk}/<step>/`` for each step users take, validated by the viewset's ``step_form``;
+    each returns the object as ``out`` shows it, 403 without the step's permission, 422 naming the field."""
+    model, workflow, seg = viewset.model, viewset.workflow, viewset.path_segment()
+    label = str(model._meta.verbose_name)
+    statuses = workflow.status_labels()
+
+    def visible(request: HttpRequest, pk: int) -> models.Model:
+        if not scoping.has_perm(request.user, model, "view"):
+            raise PermissionDenied
+        return scoping.get_scoped_object(viewset.queryset(), request.user, "view", pk=pk)
+
+    @router.get(
+        f"/{seg}/{{pk}}/actions/",
+        response={200: list[ActionOut], 403: ErrorOut, 404: ErrorOut},
+        summary="可执行的操作",
+        operation_id=f"{snake_case(model.__name__)}_actions",
+    )
+    def actions(request: HttpRequest, pk: int):
+        """The workflow steps the caller may take on this object now, and the path to post each to."""
+        obj = visible(request, pk)
+        base = request.path.rsplit("actions/", 1)[0]
+        return [
+            {"step": s.name, "label": str(s.label), "path": f"{base}{s.path}/"}
+            for s in workflow.available(request.user, obj)
+        ]
+
+    def endpoint(step: Any) -> None:
+        def take(request: HttpRequest, pk: int, payload: body):
+            obj = visible(request, pk)
+            form = viewset.step_form(data={k: v for k, v in payload.dict().items() if v is not None}, obj=obj)
+            if not form.is_valid():
+                return Status(422, {"detail": _("数据校验失败"), "errors": _form_errors(form)})
+            data = {k: v for k, v in form.cleaned_data.items() if k not in ("note", "photos") and v not in (None, "")}
+            try:
+                workflow.take(request.user, obj, step.name, note=form.cleaned_data.get("note") or "", **data)
+            except ValidationError as exc:
+                return invalid(exc)
+            return viewset.queryset().get(pk=obj.pk)
+
+        allowed = "、".join(statuses.get(s, s) for s in workflow.allowed_from(step))
+        take.__name__ = f"{snake_case(model.__name__)}_{step.name}"
+        take.__doc__ = f"{step.label}（允许的状态：{allowed}）。返回更新后的{label}。"
+        router.post(
+            f"/{seg}/{{pk}}/{step.path}/",
+            response={200: out, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+            summary=f"{label}{step.label}",
+            operation_id=take.__name__,
+        )(take)
+
+    for step in workflow.user_steps():
+        endpoint(step)
 
 
 def _form_errors(form) -> dict[str, list[str]]:

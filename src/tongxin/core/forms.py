@@ -106,3 +106,15 @@ class ImportUploadForm(forms.Form):
             )
             self.order_fields(["community", "file", "all_or_nothing"])
         style(self)
+
+
+class StepForm(forms.Form):
+    """The input of a workflow step (core.workflow): its note. A module whose steps take more (an assignee, a
+    rating, photos) declares a subclass as its viewset's ``step_form``; each step reads the fields it names."""
+
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args: Any, obj: models.Model | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.obj = obj
+        style(self)

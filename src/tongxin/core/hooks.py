@@ -5,7 +5,7 @@ A module's ``apps.py`` subclasses :class:`ModuleConfig` and declares::
     class CasesConfig(hooks.ModuleConfig):
         name = "tongxin.cases"
         menu_group = hooks.MenuGroup("cases", _("网格事件与诉求"), "bi-megaphone", order=30)
-        periodic_jobs = (hooks.PeriodicJob("tongxin.cases.services.tick"),)
+        periodic_jobs = (hooks.PeriodicJob("tongxin.cases.clock.tick"),)
         home_items = "tongxin.cases.home.attention"
         depends_on = ("registry",)
 

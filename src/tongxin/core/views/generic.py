@@ -27,7 +27,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -36,10 +36,11 @@ from django.views import View
 
 from tongxin.core import audit, privacy, scoping
 from tongxin.core.export import export_response
-from tongxin.core.forms import BulkEditForm
+from tongxin.core.forms import BulkEditForm, StepForm
 from tongxin.core.models import ObjectChange
 from tongxin.core.registry import registry
 from tongxin.core.tables import Table
+from tongxin.core.workflow import Workflow
 
 SEGMENT = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 
@@ -68,6 +69,10 @@ class ObjectViewSet:
     detail_template: ClassVar[str] = "core/object_detail.html"
     #: the fragment a reveal shows in the detail page's reveal box (``values``: field → clear value, ``rows``)
     reveal_template: ClassVar[str] = "core/_revealed.html"
+    #: the model's workflow table (core.workflow): step buttons and forms, the step page and API endpoints
+    workflow: ClassVar[Workflow | None] = None
+    #: the form of a step's input (``note``, and the fields the steps name)
+    step_form: ClassVar[type[dj_forms.Form]] = StepForm
     menu_group: ClassVar[str] = ""
     icon: ClassVar[str] = "bi-list"
     #: further menu entries after the list: (label, URL name, icon, the permission action they need)
@@ -135,6 +140,9 @@ class ObjectViewSet:
             patterns.append(path(f"{seg}/delete/", BulkDeleteView.as_view(viewset=cls), name=f"{name}_bulk_delete"))
         if cls.bulk_edit_form is not None:
             patterns.append(path(f"{seg}/edit/", BulkEditView.as_view(viewset=cls), name=f"{name}_bulk_edit"))
+        if cls.workflow is not None:
+            step = ObjectStepView.as_view(viewset=cls)
+            patterns.append(path(f"{seg}/<int:pk>/step/<slug:step>/", step, name=f"{name}_step"))
         if privacy.classes(cls.model):  # one generic, logged reveal per model with personal data
             reveal = ObjectRevealView.as_view(viewset=cls)
             patterns.append(path(f"{seg}/<int:pk>/reveal/", reveal, name=f"{name}_reveal"))
@@ -316,7 +324,71 @@ class ObjectDetailView(ViewSetView):
         )
         if privacy.classes(obj) and privacy.revealable(request.user, obj):  # the reveal box (a logged action)
             ctx["reveal_url"] = reverse(self.viewset.url_name("reveal"), kwargs={"pk": obj.pk})
+        if self.viewset.workflow is not None:
+            ctx["workflow_steps"] = step_forms(self.viewset, request.user, obj)
         return render(request, self.viewset.detail_template, ctx)
+
+
+def step_forms(viewset: type[ObjectViewSet], user: Any, obj: models.Model) -> list[dict[str, Any]]:
+    """The steps ``user`` may take on ``obj`` now, each with its form and the fields it shows (the buttons)."""
+    out = []
+    for step in viewset.workflow.available(user, obj):
+        form = viewset.step_form(obj=obj, auto_id=f"step-{step.name}-%s")
+        out.append(
+            {
+                "step": step,
+                "form": form,
+                "url": reverse(viewset.url_name("step"), kwargs={"pk": obj.pk, "step": step.name}),
+                "fields": [form[name] for name in step.fields],
+                "note": form["note"] if step.note != "none" else None,
+                "photos": form["photos"] if step.photos and "photos" in form.fields else None,
+            }
+        )
+    return out
+
+
+def error_text(exc: ValidationError) -> str:
+    """A refused step's or write's messages on one line."""
+    return "；".join(exc.messages)
+
+
+class ObjectStepView(ViewSetView):
+    """POST: take one workflow step on an object (the buttons of its page), then back to where the user was."""
+
+    def post(self, request: HttpRequest, pk: int, step: str) -> HttpResponse:
+        workflow = self.viewset.workflow
+        if step not in {s.name for s in workflow.user_steps()}:
+            raise Http404
+        self.require("view")
+        obj = scoping.get_scoped_object(self.viewset.queryset(), request.user, "view", pk=pk)
+        label, name = workflow.label(step), workflow.describe(obj)
+        back = request.POST.get("next") or obj.get_absolute_url()
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = obj.get_absolute_url()
+        form = self.viewset.step_form(request.POST, request.FILES, obj=obj)
+        if not form.is_valid():
+            errs = "；".join(
+                f"{form.fields[f].label}：{'、'.join(e)}" for f, e in form.errors.items() if f in form.fields
+            )
+            messages.error(request, _("操作失败：%(e)s") % {"e": errs})
+            return HttpResponseRedirect(back)
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("note", "photos") and v not in (None, "")}
+        try:
+            workflow.take(
+                request.user,
+                obj,
+                step,
+                note=form.cleaned_data.get("note") or "",
+                files=form.cleaned_data.get("photos") or [],
+                **data,
+            )
+        except ValidationError as exc:
+            messages.error(request, _("%(step)s失败：%(e)s") % {"step": label, "e": error_text(exc)})
+        except PermissionDenied:
+            messages.error(request, _("您无权对%(obj)s 进行“%(step)s”") % {"obj": name, "step": label})
+        else:
+            messages.success(request, _("%(obj)s：已%(step)s") % {"obj": name, "step": label})
+        return HttpResponseRedirect(back)
 
 
 class ObjectRevealView(ViewSetView):

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from tongxin.cases import services
+from tongxin.cases import clock
 
 
 class Command(BaseCommand):
@@ -13,4 +13,4 @@ class Command(BaseCommand):
     help = "Remind assignees of cases falling due and escalate overdue cases (community, then street)."
 
     def handle(self, *args, **options):
-        self.stdout.write(json.dumps(services.tick(), ensure_ascii=False))
+        self.stdout.write(json.dumps(clock.tick(), ensure_ascii=False))
