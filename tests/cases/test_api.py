@@ -295,11 +295,11 @@ def test_uploads_are_checked(client, world, settings):
     assert response.json() == {"detail": message, "errors": {"__all__": [message]}}
     response = upload(client, world, "grid_member", case, "a.png", png(), step=999999)
     assert response.status_code == 422 and "step" in response.json()["errors"]
-    settings.CASE_UPLOAD_MAX_MB = 0
+    settings.UPLOAD_MAX_MB = 0
     response = upload(client, world, "grid_member", case, "big.png", png())
     assert response.status_code == 422 and "超过上限" in response.json()["detail"]
     assert not Attachment.objects.exists()
-    settings.CASE_UPLOAD_MAX_MB = 10
+    settings.UPLOAD_MAX_MB = 10
     response = upload(client, world, "grid_member", case, "ok.png", png())
     assert response.status_code == 201 and response.json()["step"] is None
     assert ObjectChange.objects.get(content_type__model="attachment", action="create").source == "api"

@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tongxin.cases import services
-from tongxin.cases.attachments import check_upload
 from tongxin.cases.models import Attachment, Category, Dispute, FollowUp
 from tongxin.cases.workflow import WORKFLOW
 from tongxin.core import scoping
+from tongxin.core.files import check_upload
 
 from .helpers import report
 from .test_pages import photo

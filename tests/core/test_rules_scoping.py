@@ -283,3 +283,27 @@ def test_director_cannot_grant_in_another_community(client, world):
     )
     assert response.status_code == 302
     assert RoleAssignment.objects.filter(user=target, division=world.a).exists()
+
+
+@pytest.mark.django_db
+def test_no_filter_of_any_list_offers_a_choice_outside_the_users_scope(rf, world):
+    """Every filterset restricts its choices of scoped models (communities, grids, categories …) by construction."""
+    from tongxin.core.registry import registry
+    from tongxin.org.models import Division, Grid
+
+    request = rf.get("/")
+    request.user = world.users["director"]
+    checked = 0
+    for vs in registry.all():
+        if vs.filterset is None:
+            continue
+        fs = vs.filterset(data={}, queryset=vs.model._default_manager.none(), request=request)
+        for name, f in fs.filters.items():
+            qs = getattr(f, "queryset", None)
+            if qs is None or qs.model not in (Division, Grid):
+                continue
+            checked += 1
+            pks = set(qs.values_list("pk", flat=True))
+            foreign = world.b.pk if qs.model is Division else world.grid_b.pk
+            assert foreign not in pks, f"{vs.__name__}.{name} offers a row of another community"
+    assert checked >= 5

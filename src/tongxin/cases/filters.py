@@ -10,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.cases.models import Case, Category, Dispute, FollowUp, MediationSession, Meeting, Priority
 from tongxin.cases.services import end_of_today
-from tongxin.registry.filters import CommunityScopedFilterSet
+from tongxin.core.filters import BaseFilterSet
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class CaseFilterSet(CommunityScopedFilterSet):
+class CaseFilterSet(BaseFilterSet):
     """Cases: by number/title/address search, status, kind, category, grid, assignee, due state, period."""
 
     search_fields = ("number", "title", "description", "address", "external_ref")
@@ -77,7 +77,7 @@ class CaseFilterSet(CommunityScopedFilterSet):
         return queryset.filter(assignee=user) if value else queryset.exclude(assignee=user)
 
 
-class CategoryFilterSet(CommunityScopedFilterSet):
+class CategoryFilterSet(BaseFilterSet):
     """Categories."""
 
     search_fields = ("code", "name", "keywords", "partner")
@@ -87,7 +87,7 @@ class CategoryFilterSet(CommunityScopedFilterSet):
         fields = ("community", "parent", "kind", "rule", "active")
 
 
-class DisputeFilterSet(CommunityScopedFilterSet):
+class DisputeFilterSet(BaseFilterSet):
     """Disputes."""
 
     search_fields = ("case__number", "case__title", "parties_text", "agreement")
@@ -97,7 +97,7 @@ class DisputeFilterSet(CommunityScopedFilterSet):
         fields = ("community", "result")
 
 
-class MediationSessionFilterSet(CommunityScopedFilterSet):
+class MediationSessionFilterSet(BaseFilterSet):
     """Mediation sessions."""
 
     search_fields = ("dispute__case__number", "place", "participants", "notes")
@@ -107,7 +107,7 @@ class MediationSessionFilterSet(CommunityScopedFilterSet):
         fields = ("community", "outcome")
 
 
-class MeetingFilterSet(CommunityScopedFilterSet):
+class MeetingFilterSet(BaseFilterSet):
     """Public-sentiment meetings."""
 
     search_fields = ("topic", "place", "host", "minutes")
@@ -119,7 +119,7 @@ class MeetingFilterSet(CommunityScopedFilterSet):
         fields = ("community",)
 
 
-class FollowUpFilterSet(CommunityScopedFilterSet):
+class FollowUpFilterSet(BaseFilterSet):
     """Follow-up calls and visits."""
 
     search_fields = ("case__number", "comments")

@@ -10,41 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.cases import services
-from tongxin.cases.attachments import check_upload
 from tongxin.cases.models import Case, Category, Dispute, FollowUp, MediationSession, Meeting
 from tongxin.cases.workflow import due_for
 from tongxin.core import normalize, scoping
-from tongxin.core.forms import ScopedModelForm, style
+from tongxin.core.forms import MultipleFileField, ScopedModelForm, style
 from tongxin.core.forms import StepForm as CoreStepForm
 from tongxin.core.privacy import mask
 from tongxin.org.models import Division
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    """A file input that takes several photos at once (and opens the camera on a phone)."""
-
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several uploaded files; each is checked (type by content, size) by ``attachments.check_upload``."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx"}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list:
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        out = []
-        for f in files:
-            f = super().clean(f, initial)
-            check_upload(f)
-            out.append(f)
-        return out
 
 
 class CaseForm(ScopedModelForm):

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core import files
 from tongxin.core.fields import EncryptedTextField
 from tongxin.core.geo import wgs84_to_gcj02
 from tongxin.core.models import TongxinModel
@@ -435,34 +436,16 @@ class CaseStep(ScopedLikeItsCase, models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    """Files go under cases/<year>/<month>/ with a random name (the original name is kept in ``name``)."""
-    import uuid
-    from pathlib import Path
-
-    suffix = Path(filename).suffix.lower()[:8]
-    today = timezone.localdate()
-    return f"cases/{today:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+    """Kept for the migrations that name it; attachments now use :func:`tongxin.core.files.upload_path`."""
+    return files.upload_path(instance, filename)
 
 
-class Attachment(ScopedLikeItsCase, TongxinModel):
+class Attachment(ScopedLikeItsCase, files.FileAttachment, TongxinModel):
     """A photo or document of a case (the report's photo, the result's photo, an agreement scan)."""
-
-    class Kind(models.TextChoices):
-        PHOTO = "photo", _("照片")
-        DOCUMENT = "document", _("文件")
 
     case = models.ForeignKey(Case, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="attachments")
     step = models.ForeignKey(
         CaseStep, verbose_name=_("办理记录"), on_delete=models.SET_NULL, null=True, blank=True, related_name="files"
-    )
-    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.PHOTO)
-    file = models.FileField(_("文件"), upload_to=attachment_path)
-    thumbnail = models.FileField(_("缩略图"), upload_to=attachment_path, blank=True)
-    name = models.CharField(_("文件名"), max_length=200)
-    content_type = models.CharField(_("文件类型"), max_length=100)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.SET_NULL, null=True, blank=True
     )
 
     scope_division: ClassVar[str | None] = "case__community"

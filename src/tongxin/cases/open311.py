@@ -198,10 +198,9 @@ def invalid(name: str, value: Any, reason: str, status: int = 400) -> Open311Err
 
 def api_user(request: HttpRequest) -> Any:
     """The active user of the request's ``api_key`` (a Tongxin personal API token); 403 otherwise."""
-    key = param(request, "api_key")
-    if not key:
+    if not param(request, "api_key"):
         raise Open311Error(403, _("缺少参数 api_key：请使用同心个人 API 令牌（在“我的账户”中创建）"))
-    user = ApiToken.authenticate(key)
+    user = ApiToken.for_request(request, param="api_key")
     if user is None:
         raise Open311Error(403, _("参数 api_key 无效：令牌不存在、已过期或其用户已停用"))
     request.auth_user = user  # the request's own audit context reads the actor from here

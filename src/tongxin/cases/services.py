@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.cases.models import Case, CaseStep, Category, Dispute, FollowUp
 from tongxin.cases.workflow import WORKFLOW, due_for, responsible, staff, tell
-from tongxin.core import audit, scoping
+from tongxin.core import audit, geo, scoping
 from tongxin.core.workflow import Context
 from tongxin.org.models import Division, Grid
 
@@ -253,7 +253,7 @@ def duplicates(
     for case in qs.filter(near).select_related("category", "grid")[:50]:
         dist = None
         if latitude is not None and case.latitude is not None:
-            dist = distance_m(latitude, longitude, float(case.latitude), float(case.longitude))
+            dist = geo.distance_m(latitude, longitude, float(case.latitude), float(case.longitude))
             if dist > radius_m and case.address.strip() != address:
                 continue
         out.append((case, dist))
@@ -261,41 +261,11 @@ def duplicates(
     return out[:10]
 
 
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    r = 6_371_000
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
-
-
 def grid_for(community: Division, latitude: float | None, longitude: float | None) -> Grid | None:
     """The grid of the community whose boundary contains the point (None without one)."""
     if latitude is None or longitude is None:
         return None
     for grid in Grid.objects.filter(community=community, boundary__isnull=False):
-        if _contains(grid.boundary, float(longitude), float(latitude)):
+        if geo.contains(grid.boundary, float(longitude), float(latitude)):
             return grid
     return None
-
-
-def _contains(geojson: Any, x: float, y: float) -> bool:
-    """Point in a GeoJSON Polygon/MultiPolygon (ray casting on the outer rings, holes excluded)."""
-    geom = geojson.get("geometry", geojson) if isinstance(geojson, dict) else None
-    if not geom:
-        return False
-    polys = [geom["coordinates"]] if geom.get("type") == "Polygon" else geom.get("coordinates", [])
-    return any(rings and _in_ring(rings[0], x, y) and not any(_in_ring(h, x, y) for h in rings[1:]) for rings in polys)
-
-
-def _in_ring(ring: Sequence[Sequence[float]], x: float, y: float) -> bool:
-    inside = False
-    j = len(ring) - 1
-    for i in range(len(ring)):
-        xi, yi = ring[i][0], ring[i][1]
-        xj, yj = ring[j][0], ring[j][1]
-        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / ((yj - yi) or 1e-12) + xi:
-            inside = not inside
-        j = i
-    return inside

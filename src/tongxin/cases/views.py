@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from tongxin.cases import filters, forms, services, tables
 from tongxin.cases.models import Attachment, Case, CaseStep, Category, Dispute, FollowUp, MediationSession, Meeting
 from tongxin.cases.workflow import WORKFLOW
-from tongxin.core import scoping
+from tongxin.core import files, scoping
 from tongxin.core.views.generic import ObjectViewSet, selected_pks
 from tongxin.org.models import Division
 
@@ -352,31 +352,8 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 def attachment(request: HttpRequest, pk: int, thumb: bool = False) -> HttpResponse:
-    """A case's photo or file, for whoever may view the case (never a public media URL). Besides a logged-in
-    browser, an API client may fetch it with its token (``Authorization: Bearer`` or ``?api_key=``, as the
-    Open311 ``media_url`` is given out)."""
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        from tongxin.core.models import ApiToken
-
-        header = request.headers.get("Authorization", "")
-        key = header[7:].strip() if header.startswith("Bearer ") else request.GET.get("api_key", "")
-        user = ApiToken.authenticate(key) if key else None
-        if user is None:
-            return redirect_to_login(request.get_full_path())
-        request.user = user
-    if not scoping.has_perm(request.user, Case, "view"):
-        raise PermissionDenied
-    att = scoping.get_scoped_object(Attachment.objects.select_related("case"), request.user, "view", pk=pk)
-    f = att.thumbnail if thumb and att.thumbnail else att.file
-    try:
-        handle = f.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type="image/jpeg" if thumb and att.thumbnail else att.content_type)
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    """A case's photo or file, for whoever may view the case (never a public media URL; core.files.serve)."""
+    return files.serve(request, Attachment.objects.select_related("case"), pk, owner=Case, thumb=thumb)
 
 
 def due_label(case: Case, now: datetime.datetime | None = None) -> str:

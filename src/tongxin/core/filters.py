@@ -7,9 +7,10 @@ from operator import or_
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core import scoping
 from tongxin.core.forms import style
 
 
@@ -21,17 +22,23 @@ class YesNoSelect(forms.Select):
 
 
 class BaseFilterSet(django_filters.FilterSet):
-    """Adds the search box ``q`` over ``search_fields``, Bootstrap styling and 全部/是/否 boolean filters."""
+    """Adds the search box ``q`` over ``search_fields``, Bootstrap styling and 全部/是/否 boolean filters, and
+    limits every choice of a scoped model (communities, grids, groups, branches, categories …) to what the
+    request's user may see: a filter never lists a row of another community."""
 
     search_fields: tuple[str, ...] = ()
     search_placeholder: str = ""
     q = django_filters.CharFilter(method="search", label=_("搜索"))
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = getattr(request, "user", None)
         for f in self.filters.values():
             if isinstance(f, django_filters.BooleanFilter):
                 f.extra.setdefault("widget", YesNoSelect)
+            qs = getattr(f, "queryset", None)
+            if user is not None and isinstance(qs, QuerySet) and scoping.is_scoped(qs.model):
+                f.queryset = scoping.restrict(qs, user, "view")
 
     def search(self, queryset, name, value):
         """Match every word of ``value`` against any of the search fields."""

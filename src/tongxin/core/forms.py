@@ -108,6 +108,35 @@ class ImportUploadForm(forms.Form):
         style(self)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that takes several photos at once (and opens the camera on a phone); ``data-shrink`` has
+    tongxin.js shrink photos in the browser before the upload (weak signal)."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several uploaded files; each is checked (type by content, size) by :func:`tongxin.core.files.check_upload`."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx", "data-shrink": "1600"})
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        from tongxin.core.files import check_upload
+
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        out = []
+        for f in files:
+            f = super().clean(f, initial)
+            check_upload(f)
+            out.append(f)
+        return out
+
+
 class StepForm(forms.Form):
     """The input of a workflow step (core.workflow): its note. A module whose steps take more (an assignee, a
     rating, photos) declares a subclass as its viewset's ``step_form``; each step reads the fields it names."""

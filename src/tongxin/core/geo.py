@@ -1,8 +1,9 @@
-"""Small geographic helpers: GeoJSON polygon validation, WGS-84 ↔ GCJ-02 conversion."""
+"""Small geographic helpers: GeoJSON polygon validation, point in polygon, distances, WGS-84 ↔ GCJ-02."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -91,3 +92,34 @@ def gcj02_to_wgs84(lng: float, lat: float) -> tuple[float, float]:
         glng, glat = wgs84_to_gcj02(wlng, wlat)
         wlng, wlat = wlng - (glng - lng), wlat - (glat - lat)
     return wlng, wlat
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    r = 6_371_000
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def contains(geojson: Any, x: float, y: float) -> bool:
+    """Point (x = longitude, y = latitude) in a GeoJSON Polygon/MultiPolygon (ray casting on the outer rings,
+    holes excluded)."""
+    geom = geojson.get("geometry", geojson) if isinstance(geojson, dict) else None
+    if not geom:
+        return False
+    polys = [geom["coordinates"]] if geom.get("type") == "Polygon" else geom.get("coordinates", [])
+    return any(rings and _in_ring(rings[0], x, y) and not any(_in_ring(h, x, y) for h in rings[1:]) for rings in polys)
+
+
+def _in_ring(ring: Sequence[Sequence[float]], x: float, y: float) -> bool:
+    inside = False
+    j = len(ring) - 1
+    for i in range(len(ring)):
+        xi, yi = ring[i][0], ring[i][1]
+        xj, yj = ring[j][0], ring[j][1]
+        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / ((yj - yi) or 1e-12) + xi:
+            inside = not inside
+        j = i
+    return inside

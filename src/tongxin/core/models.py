@@ -146,6 +146,16 @@ class ApiToken(models.Model):
         return token, key
 
     @classmethod
+    def for_request(cls, request: Any, *, param: str | None = None) -> User | None:
+        """The active user of the token a request carries: ``Authorization: Bearer …``, ``X-API-Token: …`` or,
+        when ``param`` names one, a query or form parameter (Open311's ``api_key``); None without a valid one."""
+        header = request.headers.get("Authorization", "")
+        key = header[7:].strip() if header.startswith("Bearer ") else request.headers.get("X-API-Token", "").strip()
+        if not key and param:
+            key = (request.GET.get(param) or request.POST.get(param) or "").strip()
+        return cls.authenticate(key) if key else None
+
+    @classmethod
     def authenticate(cls, key: str) -> User | None:
         """Return the active user owning ``key``, or None."""
         token = cls.objects.select_related("user").filter(key_hash=_hash_token(key)).first()

@@ -43,15 +43,6 @@ class GridFilterSet(BaseFilterSet):
         model = Grid
         fields = ("community",)
 
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        if request is not None:
-            from tongxin.core import scoping
-
-            self.filters["community"].queryset = scoping.restrict(
-                Division.objects.filter(level=Division.Level.COMMUNITY), request.user
-            )
-
 
 class RoleAssignmentFilterSet(BaseFilterSet):
     """Filter role assignments by role and user."""

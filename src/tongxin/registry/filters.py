@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.core import codes, scoping
+from tongxin.core import codes
 from tongxin.core.filters import BaseFilterSet
 from tongxin.org.models import Division, Grid
 from tongxin.registry import search
@@ -44,21 +44,7 @@ def age_band_q(band: str, today: datetime.date) -> Q:
     return Q(pk__in=[])
 
 
-class CommunityScopedFilterSet(BaseFilterSet):
-    """Limits the community, group, grid and branch choices to the user's scope."""
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        user = getattr(request, "user", None)
-        if user is None:
-            return
-        for f in self.filters.values():
-            qs = getattr(f, "queryset", None)
-            if qs is not None and scoping.is_scoped(qs.model):
-                f.queryset = scoping.restrict(qs, user, "view")
-
-
-class PersonFilterSet(CommunityScopedFilterSet):
+class PersonFilterSet(BaseFilterSet):
     """Filter persons by community, group, grid, ethnicity, sex, age band, registration status, party
     membership, life status and tag; ``q`` is the one search box."""
 
@@ -109,7 +95,7 @@ class PersonFilterSet(CommunityScopedFilterSet):
         return queryset.filter(q) if value else queryset.exclude(q)
 
 
-class HouseholdFilterSet(CommunityScopedFilterSet):
+class HouseholdFilterSet(BaseFilterSet):
     """Filter households by community, group, grid, status and kind."""
 
     search_fields = ("number", "address", "head__name")
@@ -126,7 +112,7 @@ class HouseholdFilterSet(CommunityScopedFilterSet):
         fields = ("community", "group", "grid", "status", "kind")
 
 
-class MembershipFilterSet(CommunityScopedFilterSet):
+class MembershipFilterSet(BaseFilterSet):
     """Filter memberships by household, person and whether they are current."""
 
     search_fields = ("person__name", "household__number")
@@ -137,7 +123,7 @@ class MembershipFilterSet(CommunityScopedFilterSet):
         fields = ("household", "person", "relationship")
 
 
-class PartyBranchFilterSet(CommunityScopedFilterSet):
+class PartyBranchFilterSet(BaseFilterSet):
     """Filter party organisations by community and kind."""
 
     search_fields = ("name", "secretary")
@@ -150,7 +136,7 @@ class PartyBranchFilterSet(CommunityScopedFilterSet):
         fields = ("community", "kind")
 
 
-class CompoundFilterSet(CommunityScopedFilterSet):
+class CompoundFilterSet(BaseFilterSet):
     """Filter compounds."""
 
     search_fields = ("name", "address", "property_company")
@@ -160,7 +146,7 @@ class CompoundFilterSet(CommunityScopedFilterSet):
         fields = ("community",)
 
 
-class BuildingFilterSet(CommunityScopedFilterSet):
+class BuildingFilterSet(BaseFilterSet):
     """Filter buildings."""
 
     search_fields = ("name", "compound__name")
@@ -170,7 +156,7 @@ class BuildingFilterSet(CommunityScopedFilterSet):
         fields = ("community", "compound")
 
 
-class DwellingFilterSet(CommunityScopedFilterSet):
+class DwellingFilterSet(BaseFilterSet):
     """Filter dwellings."""
 
     search_fields = ("room", "building__name", "building__compound__name")
@@ -181,7 +167,7 @@ class DwellingFilterSet(CommunityScopedFilterSet):
         fields = ("community", "building", "use")
 
 
-class TagFilterSet(CommunityScopedFilterSet):
+class TagFilterSet(BaseFilterSet):
     """Filter tags."""
 
     community = django_filters.ModelChoiceFilter(
