@@ -32,7 +32,7 @@ test: $(STAMP) browser-deps
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/lint-imports
-	$(BIN)/tongxin makemigrations --check --dry-run -v0
+	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=$(CURDIR) $(BIN)/tongxin makemigrations --check --dry-run -v0
 	TONGXIN_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -n 2
 
 # The same suite against PostgreSQL (127.0.0.1:5432, user postgres, trust auth).

@@ -12,7 +12,7 @@ from tongxin.core.management.commands import worker
 
 
 def test_every_tongxin_app_is_a_module_and_the_menu_follows_their_declared_order():
-    assert [m.label for m in hooks.modules()] == ["core", "org", "registry", "cases"]
+    assert [m.label for m in hooks.modules()] == ["core", "org", "registry", "cases", "sample"]
     assert [g.key for g in hooks.menu_groups()] == ["org", "registry", "cases", "system"]
 
 

@@ -42,6 +42,8 @@ class ModelTestCase:
     unrevealing: ClassVar[str] = "official"
     #: clear values the privacy test writes into personal fields (default: a phone, or an ID number for id_*)
     personal_values: ClassVar[dict[str, str]] = {}
+    #: further form data of a workflow step for the workflow test, by step name (e.g. an assignee)
+    step_data: ClassVar[dict[str, dict[str, Any]]] = {}
 
     # -- to be provided by each model's test --------------------------------------------------------
     def make(self, world: Any, community: Any) -> Any:  # pragma: no cover - abstract
@@ -296,6 +298,56 @@ class ModelTestCase:
             response = client.post(f"{self.api_base}{obj.pk}/reveal/", headers=headers)
             assert response.status_code == 200 and response.json() == values
             assert entries.count() == 2
+
+    def test_workflow_steps_offered_on_the_page_are_taken_once_and_logged(self, client, world):
+        workflow = self.viewset.workflow
+        if workflow is None:
+            pytest.skip("the model has no workflow")
+        obj = self.make(world, world.a)
+        self.login(client, world, self.viewer)
+        page = client.get(self.url("detail", pk=obj.pk)).content.decode()
+        if not workflow.available(world.users[self.viewer], obj):  # a viewer is offered no step
+            assert 'id="step-' not in page
+        offered = workflow.available(world.users[self.manager], obj)
+        if not offered:
+            pytest.skip(f"{self.manager} may take no step on the object make() gives")
+        step = offered[0]
+        self.login(client, world, self.manager)
+        page = client.get(self.url("detail", pk=obj.pk)).content.decode()
+        assert all(f'id="step-{s.name}"' in page for s in offered)
+        url = self.url("step", pk=obj.pk, step=step.name)
+        data = {"note": "理由"} if step.note != "none" else {}
+        data.update(self.step_data.get(step.name, {}))
+        response = client.post(url, data, follow=True)
+        assert response.status_code == 200
+        notes = [str(m) for m in response.context["messages"]]
+        assert any(str(step.label) in n and "失败" not in n for n in notes), notes
+        obj.refresh_from_db()
+        if step.target is not None:
+            assert workflow.status(obj) == step.target
+        logged = ObjectChange.objects.filter(object_id=str(obj.pk), action="workflow", step=step.name)
+        assert logged.count() == 1 and logged.get().user == world.users[self.manager]
+        assert client.post(self.url("step", pk=obj.pk, step="no-such-step")).status_code == 404
+
+    def test_files_are_listed_and_served_only_in_scope(self, client, world):
+        if not self.viewset.files:
+            pytest.skip("the model has no photos or files")
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        obj = self.make(world, world.a)
+        related = self.model._meta.get_field(self.viewset.files)
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # a PNG by its bytes (not decodable: no thumbnail)
+        row = related.related_model(**{related.field.name: obj})
+        row.store(SimpleUploadedFile("现场.png", png), world.users[self.manager])
+        url = self.url("file", pk=obj.pk, file_pk=row.pk)
+        assert client.get(url).status_code == 302  # to the login page
+        self.login(client, world, self.manager)
+        assert url in client.get(self.url("detail", pk=obj.pk)).content.decode()
+        response = client.get(url)
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        self.login(client, world, "director_b")
+        assert client.get(url).status_code in (403, 404)
+        assert ObjectChange.objects.filter(object_id=str(row.pk), action="create").exists()
 
     def test_api_is_scoped(self, client, world):
         if not self.api_base:

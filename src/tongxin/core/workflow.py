@@ -123,7 +123,8 @@ class Workflow:
     ``form``: a form class taking ``(data, files, obj=…, step=…)`` with the fields steps read (``note``,
     ``photos`` and each step's ``fields``); ``describe(obj)``: how messages name the object (its number);
     ``on_save(ctx)``: runs just before the step's one save (e.g. a status note on the row); ``timeline(ctx)``:
-    runs after it, inside the transaction (the module's own history rows, photos)."""
+    runs after it, inside the transaction (the module's own history rows, photos); ``attach(ctx, f)`` stores
+    each photo of a step when the timeline does not."""
 
     model: type[models.Model]
     steps: tuple[Step, ...]
@@ -132,6 +133,9 @@ class Workflow:
     describe: Callable[[Any], str] = str
     on_save: Callable[[Context], None] | None = None
     timeline: Callable[[Context], Any] | None = None
+    #: stores one of the step's photos or files (e.g. ``lambda ctx, f: Photo(visit=ctx.obj).store(f, ctx.user)``),
+    #: for a workflow whose ``timeline`` does not store them itself
+    attach: Callable[[Context, Any], Any] | None = None
     _by_name: dict[str, Step] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -223,6 +227,9 @@ class Workflow:
         audit.save_step(obj, step.name, ctx.note, pre=pre)
         if self.timeline is not None:
             ctx.row = self.timeline(ctx)
+        if self.attach is not None:
+            for f in ctx.files:
+                self.attach(ctx, f)
 
     def system_step(
         self,

@@ -34,7 +34,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from tongxin.core import audit, privacy, scoping
+from tongxin.core import audit, files, privacy, scoping
 from tongxin.core.export import export_response
 from tongxin.core.forms import BulkEditForm, StepForm
 from tongxin.core.models import ObjectChange
@@ -73,6 +73,9 @@ class ObjectViewSet:
     workflow: ClassVar[Workflow | None] = None
     #: the form of a step's input (``note``, and the fields the steps name)
     step_form: ClassVar[type[dj_forms.Form]] = StepForm
+    #: the related name of the model's photos and files (a core.files.FileAttachment model pointing at it):
+    #: listed on the detail page and served by ``<segment>/<pk>/files/<file>/`` after a scope check
+    files: ClassVar[str] = ""
     menu_group: ClassVar[str] = ""
     icon: ClassVar[str] = "bi-list"
     #: further menu entries after the list: (label, URL name, icon, the permission action they need)
@@ -143,6 +146,12 @@ class ObjectViewSet:
         if cls.workflow is not None:
             step = ObjectStepView.as_view(viewset=cls)
             patterns.append(path(f"{seg}/<int:pk>/step/<slug:step>/", step, name=f"{name}_step"))
+        if cls.files:
+            serve = ObjectFileView.as_view(viewset=cls)
+            patterns.append(path(f"{seg}/<int:pk>/files/<int:file_pk>/", serve, name=f"{name}_file"))
+            patterns.append(
+                path(f"{seg}/<int:pk>/files/<int:file_pk>/thumb/", serve, {"thumb": True}, name=f"{name}_file_thumb")
+            )
         if privacy.classes(cls.model):  # one generic, logged reveal per model with personal data
             reveal = ObjectRevealView.as_view(viewset=cls)
             patterns.append(path(f"{seg}/<int:pk>/reveal/", reveal, name=f"{name}_reveal"))
@@ -326,6 +335,11 @@ class ObjectDetailView(ViewSetView):
             ctx["reveal_url"] = reverse(self.viewset.url_name("reveal"), kwargs={"pk": obj.pk})
         if self.viewset.workflow is not None:
             ctx["workflow_steps"] = step_forms(self.viewset, request.user, obj)
+        if self.viewset.files:
+            ctx["object_files"] = [
+                (f, reverse(self.viewset.url_name("file"), kwargs={"pk": obj.pk, "file_pk": f.pk}))
+                for f in getattr(obj, self.viewset.files).all()
+            ]
         return render(request, self.viewset.detail_template, ctx)
 
 
@@ -350,6 +364,19 @@ def step_forms(viewset: type[ObjectViewSet], user: Any, obj: models.Model) -> li
 def error_text(exc: ValidationError) -> str:
     """A refused step's or write's messages on one line."""
     return "；".join(exc.messages)
+
+
+class ObjectFileView(View):
+    """A photo or file of an object (or its thumbnail), for whoever may view the object; a browser's session or
+    an API client's token (core.files.serve)."""
+
+    viewset: type[ObjectViewSet] | None = None
+
+    def get(self, request: HttpRequest, pk: int, file_pk: int, thumb: bool = False) -> HttpResponse:
+        model = self.viewset.model
+        related = model._meta.get_field(self.viewset.files)
+        rows = related.related_model._default_manager.filter(**{related.field.name: pk})
+        return files.serve(request, rows, file_pk, owner=model, thumb=thumb)
 
 
 class ObjectStepView(ViewSetView):
