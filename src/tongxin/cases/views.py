@@ -60,7 +60,6 @@ class CaseViewSet(ObjectViewSet):
         "satisfaction",
         "external_ref",
     )
-    menu_group = "cases"
     icon = "bi-megaphone"
     menu_extra = (
         (_lazy("上报事件"), "cases:report", "bi-camera", "add"),
@@ -118,7 +117,6 @@ class CategoryViewSet(ObjectViewSet):
     filterset = filters.CategoryFilterSet
     form = forms.CategoryForm
     select_related = ("community", "parent", "responsible_role")
-    menu_group = "cases"
     icon = "bi-tags"
     actions = ("add", "export", "change", "delete", "bulk_delete")
 
@@ -133,7 +131,6 @@ class DisputeViewSet(ObjectViewSet):
     form = forms.DisputeForm
     select_related = ("case", "community")
     detail_template = "cases/dispute_detail.html"
-    menu_group = "cases"
     icon = "bi-people"
     actions = ("export", "change")  # made with its dispute case
 
@@ -151,7 +148,6 @@ class MediationSessionViewSet(ObjectViewSet):
     filterset = filters.MediationSessionFilterSet
     form = forms.MediationSessionForm
     select_related = ("dispute__case", "community")
-    menu_group = "cases"
     icon = "bi-chat-square-text"
 
 
@@ -166,7 +162,6 @@ class MeetingViewSet(ObjectViewSet):
     select_related = ("community",)
     prefetch_related = ("cases",)
     detail_template = "cases/meeting_detail.html"
-    menu_group = "cases"
     icon = "bi-chat-heart"
 
     @classmethod
@@ -183,7 +178,6 @@ class FollowUpViewSet(ObjectViewSet):
     table = tables.FollowUpTable
     filterset = filters.FollowUpFilterSet
     select_related = ("case", "by")
-    menu_group = "cases"
     icon = "bi-telephone"
     actions = ("export",)
 

@@ -4,12 +4,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, ModelSchema, Router, Schema, Status, UploadedFile
-from pydantic import ConfigDict
 
 from tongxin.core import scoping
-from tongxin.core.api import ErrorOut, crud
+from tongxin.core.api import ErrorOut, crud, model_schemas
 from tongxin.core.forms import ImportUploadForm
-from tongxin.core.models import Holiday, ImportJob, ObjectChange
+from tongxin.core.models import ImportJob, ObjectChange
 from tongxin.core.views.pages import HolidayViewSet, ObjectChangeViewSet
 
 router = Router(tags=["基础"])
@@ -37,19 +36,7 @@ class ObjectChangeOut(ModelSchema):
         ]
 
 
-class HolidayOut(ModelSchema):
-    class Meta:
-        model = Holiday
-        fields = ["id", "date", "is_workday", "name", "division", "source"]
-
-
-class HolidayIn(ModelSchema):
-    model_config = ConfigDict(populate_by_name=True)
-
-    class Meta:
-        model = Holiday
-        fields = ["date", "is_workday", "name", "division", "source"]
-        fields_optional = "__all__"
+HolidayOut, HolidayIn = model_schemas(HolidayViewSet)
 
 
 crud(router, ObjectChangeViewSet, out=ObjectChangeOut)

@@ -19,7 +19,7 @@ def navigation(request) -> dict:
         key, label, icon = group.key, group.label, group.icon
         items = []
         for vs in registry.all():
-            if vs.menu_group != key or not scoping.has_perm(user, vs.model, "view"):
+            if vs.group() != key or not scoping.has_perm(user, vs.model, "view"):
                 continue
             url = reverse(vs.url_name("list"))
             items.append(

@@ -14,7 +14,6 @@ class DivisionViewSet(ObjectViewSet):
     filterset = filters.DivisionFilterSet
     form = forms.DivisionForm
     select_related = ("parent",)
-    menu_group = "org"
     icon = "bi-diagram-3"
 
 
@@ -30,7 +29,6 @@ class GridViewSet(ObjectViewSet):
     importer = importers.GridImporter
     select_related = ("community", "party_member")
     prefetch_related = ("members",)
-    menu_group = "org"
     icon = "bi-grid-3x3"
 
 
@@ -43,5 +41,4 @@ class RoleAssignmentViewSet(ObjectViewSet):
     filterset = filters.RoleAssignmentFilterSet
     form = forms.RoleAssignmentForm
     select_related = ("user", "role", "division", "grid")
-    menu_group = "org"
     icon = "bi-person-badge"

@@ -46,7 +46,6 @@ class PersonViewSet(ObjectViewSet):
     select_related = ("community", "group", "grid", "household", "party_branch")
     prefetch_related = ("tags",)
     detail_template = "registry/person_detail.html"
-    menu_group = "registry"
     icon = "bi-person-vcard"
     actions = ("add", "import", "export", "bulk_edit", "change")
 
@@ -198,7 +197,6 @@ class HouseholdViewSet(ObjectViewSet):
     form = forms.HouseholdForm
     select_related = ("community", "group", "grid", "head", "dwelling__building__compound")
     detail_template = "registry/household_detail.html"
-    menu_group = "registry"
     icon = "bi-house"
     actions = ("add", "export", "change", "delete")
 
@@ -230,7 +228,6 @@ class MembershipViewSet(ObjectViewSet):
     filterset = filters.MembershipFilterSet
     form = forms.MembershipForm
     select_related = ("person", "household", "community")
-    menu_group = "registry"
     icon = "bi-people"
     actions = ("add", "export", "change", "delete")
 
@@ -245,7 +242,6 @@ class PartyBranchViewSet(ObjectViewSet):
     form = forms.PartyBranchForm
     select_related = ("community", "parent")
     detail_template = "registry/partybranch_detail.html"
-    menu_group = "registry"
     icon = "bi-flag"
 
     @classmethod
@@ -269,7 +265,6 @@ class CompoundViewSet(ObjectViewSet):
     filterset = filters.CompoundFilterSet
     form = forms.CompoundForm
     select_related = ("community",)
-    menu_group = "registry"
     icon = "bi-buildings"
 
 
@@ -282,7 +277,6 @@ class BuildingViewSet(ObjectViewSet):
     filterset = filters.BuildingFilterSet
     form = forms.BuildingForm
     select_related = ("community", "compound")
-    menu_group = "registry"
     icon = "bi-building"
 
 
@@ -295,7 +289,6 @@ class DwellingViewSet(ObjectViewSet):
     filterset = filters.DwellingFilterSet
     form = forms.DwellingForm
     select_related = ("community", "building__compound")
-    menu_group = "registry"
     icon = "bi-door-open"
 
 
@@ -308,5 +301,4 @@ class TagViewSet(ObjectViewSet):
     filterset = filters.TagFilterSet
     form = forms.TagForm
     select_related = ("community",)
-    menu_group = "registry"
     icon = "bi-tags"

@@ -19,6 +19,7 @@ import re
 from typing import Any, ClassVar
 
 from django import forms as dj_forms
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -76,6 +77,7 @@ class ObjectViewSet:
     #: the related name of the model's photos and files (a core.files.FileAttachment model pointing at it):
     #: listed on the detail page and served by ``<segment>/<pk>/files/<file>/`` after a scope check
     files: ClassVar[str] = ""
+    #: the key of the menu group the list is in (default: the group its model's module declares)
     menu_group: ClassVar[str] = ""
     icon: ClassVar[str] = "bi-list"
     #: further menu entries after the list: (label, URL name, icon, the permission action they need)
@@ -106,6 +108,14 @@ class ObjectViewSet:
     def extra_urls(cls) -> list:
         """Further pages of the model (workflow actions); none by default."""
         return []
+
+    @classmethod
+    def group(cls) -> str:
+        """The menu group of the list: declared, or the one of the module that owns the model."""
+        if cls.menu_group:
+            return cls.menu_group
+        module = apps.get_app_config(cls.model._meta.app_label)
+        return module.menu_group.key if getattr(module, "menu_group", None) else ""
 
     @classmethod
     def path_segment(cls) -> str:

@@ -212,7 +212,6 @@ class ObjectChangeViewSet(ObjectViewSet):
     select_related = ("user", "content_type")
     detail_template = "core/objectchange_detail.html"
     actions = ("export",)
-    menu_group = "system"
     icon = "bi-clock-history"
 
 
@@ -244,7 +243,6 @@ class AccessLogViewSet(ObjectViewSet):
     filterset = AccessLogFilterSet
     select_related = ("content_type",)
     actions = ("export",)
-    menu_group = "system"
     icon = "bi-shield-lock"
 
 
@@ -304,7 +302,6 @@ class ImportJobViewSet(ObjectViewSet):
     filterset = ImportJobFilterSet
     select_related = ("user", "community")
     actions = ("export",)
-    menu_group = "system"
     icon = "bi-cloud-upload"
 
     @classmethod
@@ -410,7 +407,6 @@ class HolidayViewSet(ObjectViewSet):
     form = HolidayForm
     importer = HolidayImporter
     select_related = ("division",)
-    menu_group = "system"
     icon = "bi-calendar3"
 
 
