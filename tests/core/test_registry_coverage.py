@@ -54,3 +54,36 @@ def test_scope_check_reports_a_lookup_that_does_not_reach_a_division(monkeypatch
     errors = check_scope_declarations(None)
     assert [e.id for e in errors] == ["tongxin.E001"]
     assert "org.Grid.scope_division" in errors[0].msg
+
+
+def test_every_tenant_table_is_keyed_by_community_in_one_join_at_most():
+    """DESIGN rule 2: every tenant row reaches its community in one join at most, or says why it has none."""
+    from django.apps import apps
+
+    from tongxin.org.models import Division
+
+    checked = []
+    for model in apps.get_models():
+        if not hasattr(model, "scope_division") or model._meta.app_label not in (
+            "core",
+            "org",
+            "registry",
+            "cases",
+            "sample",
+        ):
+            continue
+        if getattr(model, "not_community_keyed", ""):
+            assert model.scope_division != "community", model._meta.label
+            continue
+        path = model.scope_division
+        assert path and path.split("__")[-1] == "community", (
+            f"{model._meta.label}: {path!r} does not end at a community"
+        )
+        assert path.count("__") <= 1, f"{model._meta.label}: {path!r} takes more than one join"
+        field = model._meta.get_field(path.split("__")[0])
+        target = field.related_model if "__" in path else model
+        assert target._meta.get_field("community").related_model is Division, model._meta.label
+        sql = str(model._default_manager.filter(**{f"{path}_id": 1}).order_by().query).upper()
+        assert sql.count(" JOIN ") <= 1, (model._meta.label, sql)
+        checked.append(model._meta.label)
+    assert {"registry.Person", "cases.Case", "cases.CaseStep", "sample.VisitPhoto"} <= set(checked)

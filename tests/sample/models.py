@@ -6,10 +6,10 @@ from django.db import models
 
 from tongxin.core import files
 from tongxin.core.fields import EncryptedTextField
-from tongxin.core.models import TongxinModel
+from tongxin.core.models import CommunityModel, TongxinModel
 
 
-class Visit(TongxinModel):
+class Visit(CommunityModel):
     """A grid member's visit to a resident (走访): drafted, submitted, then approved or sent back."""
 
     class Status(models.TextChoices):
@@ -17,7 +17,6 @@ class Visit(TongxinModel):
         SUBMITTED = "submitted", "已提交"
         APPROVED = "approved", "已审核"
 
-    community = models.ForeignKey("org.Division", models.PROTECT, related_name="+", verbose_name="社区")
     grid = models.ForeignKey("org.Grid", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="网格")
     resident = models.CharField("居民", max_length=64)
     phone = EncryptedTextField("电话", blank=True)

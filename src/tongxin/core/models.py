@@ -36,6 +36,9 @@ class TongxinModel(models.Model):
     #: identity data (ID numbers, phones) and sensitive data (health, assistance, disability): see core.privacy
     personal_fields: ClassVar[tuple[str, ...]] = ()
     sensitive_fields: ClassVar[tuple[str, ...]] = ()
+    #: why the rows are not keyed by community, for the few that are not (a division-level or deployment row);
+    #: every other row carries ``community`` or reaches it through its parent in one join (DESIGN rule 2)
+    not_community_keyed: ClassVar[str] = ""
 
     class Meta:
         abstract = True
@@ -62,6 +65,21 @@ class TongxinModel(models.Model):
             if obj is None:
                 return None
         return getattr(obj, f"{parts[-1]}_id", None)
+
+
+class CommunityModel(TongxinModel):
+    """Base of a tenant row: its community (社区/村, the future distribution column of a sharded deployment) and
+    the scope declaration that follows from it. Rows owned by a parent that has one (a case's steps, a visit's
+    photos) stay on ``TongxinModel`` and declare the parent's path (``scope_division = "case__community"``)."""
+
+    community = models.ForeignKey(
+        "org.Division", verbose_name=_("所属社区/村"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope_division: ClassVar[str | None] = "community"
+
+    class Meta:
+        abstract = True
 
 
 class User(AbstractUser):
@@ -328,6 +346,7 @@ class Holiday(TongxinModel):
     )
     source = models.CharField(_("依据"), max_length=200, blank=True)
 
+    not_community_keyed: ClassVar[str] = "national holidays belong to no community; local ones to any division level"
     scope_division: ClassVar[str | None] = "division"
 
     class Meta:
@@ -425,6 +444,7 @@ class Notification(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
+    not_community_keyed: ClassVar[str] = "a user's own inbox, scoped to the user"
     scope_division: ClassVar[str | None] = None
 
     class Meta:
@@ -465,6 +485,7 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
 
+    not_community_keyed: ClassVar[str] = "a queued delivery of the worker, never shown to users"
     scope_division: ClassVar[str | None] = None
 
     class Meta:

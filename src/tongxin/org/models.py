@@ -48,6 +48,7 @@ class Division(TongxinModel):
     path = models.CharField(_("路径"), max_length=255, editable=False, db_index=True)
     source = models.CharField(_("来源"), max_length=100, blank=True)
 
+    not_community_keyed: ClassVar[str] = "the division tree itself"
     scope_division: ClassVar[str | None] = ""
 
     class Meta:
@@ -204,6 +205,7 @@ class Role(TongxinModel):
     grant_levels = models.JSONField(_("可授予层级"), default=list, blank=True)
     is_system = models.BooleanField(_("系统内置"), default=False)
 
+    not_community_keyed: ClassVar[str] = "roles are deployment-wide"
     scope_division: ClassVar[str | None] = None
 
     class Meta:
@@ -238,6 +240,7 @@ class RoleAssignment(TongxinModel):
         Grid, verbose_name=_("网格"), on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
     )
 
+    not_community_keyed: ClassVar[str] = "a role is granted at any division level, or on a grid"
     scope_division: ClassVar[str | None] = "division"
     scope_grid: ClassVar[str | None] = None
 
