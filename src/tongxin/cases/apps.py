@@ -10,6 +10,7 @@ class CasesConfig(hooks.ModuleConfig):
 
     name = "tongxin.cases"
     label = "cases"
+    demo = "tongxin.cases.demo.run"
     verbose_name = _("网格事件与诉求")
     menu_group = hooks.MenuGroup("cases", _("网格事件与诉求"), "bi-megaphone", order=30)
     periodic_jobs = (hooks.PeriodicJob("tongxin.cases.clock.tick"),)  # reminders and escalation of time limits

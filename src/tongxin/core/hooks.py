@@ -62,6 +62,9 @@ class ModuleConfig(AppConfig):
     home_items: ClassVar[str] = ""
     #: labels of the modules (besides the platform, ``core`` and ``org``) whose code this module may import
     depends_on: ClassVar[tuple[str, ...]] = ()
+    #: dotted path of ``run(stdout) -> list of (username, role, password, where)``: the module's demo data,
+    #: which ``tongxin demo`` runs module by module in INSTALLED_APPS order
+    demo: ClassVar[str] = ""
 
 
 def modules() -> list[ModuleConfig]:
@@ -77,6 +80,11 @@ def menu_groups() -> list[MenuGroup]:
 def periodic_jobs() -> list[PeriodicJob]:
     """Every module's periodic jobs."""
     return [job for m in modules() for job in m.periodic_jobs]
+
+
+def demos() -> list[Callable[[Any], list]]:
+    """Every module's demo loader, in INSTALLED_APPS order (the registers need the divisions first)."""
+    return [import_string(m.demo) for m in modules() if m.demo]
 
 
 def home_items(request: Any) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ class OrgConfig(hooks.ModuleConfig):
 
     name = "tongxin.org"
     label = "org"
+    demo = "tongxin.org.demo.run"
     verbose_name = _("组织")
     menu_group = hooks.MenuGroup("org", _("组织与网格"), "bi-diagram-3", order=10)
     home_items = "tongxin.org.home.attention"

@@ -10,5 +10,6 @@ class RegistryConfig(hooks.ModuleConfig):
 
     name = "tongxin.registry"
     label = "registry"
+    demo = "tongxin.registry.demo.run"
     verbose_name = _("人口信息")
     menu_group = hooks.MenuGroup("registry", _("人口台账"), "bi-people", order=20)
