@@ -594,7 +594,7 @@ def test_a_row_with_the_number_finds_the_person_an_earlier_chunk_registered_with
     of a chunk that may find a person an earlier chunk created (by name, birth date and sex)."""
     from tongxin.registry import register
 
-    monkeypatch.setattr(register, "CHUNK", 1)
+    monkeypatch.setattr(register.common, "CHUNK", 1)
     number = pid("1980-01-02", 13)
     rows = [
         HEADER,
@@ -630,7 +630,7 @@ def test_two_new_numbers_for_one_person_without_a_number_give_it_once_however_fa
 
     rows = [HEADER, ["0001", "孙悟空", "", "男", "汉族", "1980-01-02", "户主", "", "", ""]]
     run_import(write(tmp_path, "r.csv", rows))
-    monkeypatch.setattr(register, "CHUNK", 1)
+    monkeypatch.setattr(register.common, "CHUNK", 1)
     first, second = pid("1980-01-02", 13), pid("1980-01-02", 17)
     rows = [HEADER, ["0001", "孙悟空", first, "男", "汉族", "1980-01-02", "户主", "", "", ""]]
     for i in range(between):

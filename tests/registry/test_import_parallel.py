@@ -31,9 +31,9 @@ def _rows() -> list[list[str]]:
 def test_parsing_processes_give_the_outcome_of_one_process(world, tmp_path, monkeypatch, batch):
     path = write(tmp_path, "r.csv", _rows())
     alone = run_import(path, "530103002001", "--dry-run")
-    monkeypatch.setattr(register, "PARALLEL_MIN_ROWS", 0)
-    monkeypatch.setattr(register, "PARSE_BATCH", batch)
-    assert register._parse_processes(41) == min(len(os.sched_getaffinity(0)), 4)
+    monkeypatch.setattr(register.common, "PARALLEL_MIN_ROWS", 0)
+    monkeypatch.setattr(register.common, "PARSE_BATCH", batch)
+    assert register.common._parse_processes(41) == min(len(os.sched_getaffinity(0)), 4)
     parallel = run_import(path, "530103002001", "--dry-run")
     assert parallel.summary == alone.summary
     assert parallel.stderr == alone.stderr
@@ -41,4 +41,4 @@ def test_parsing_processes_give_the_outcome_of_one_process(world, tmp_path, monk
     written = run_import(path, "530103002001")
     assert written.summary["created"] == 35
     assert Person.objects.filter(community=world.a).count() == 35
-    assert register._PARSING is None
+    assert register.common._PARSING is None

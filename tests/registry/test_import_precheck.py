@@ -43,7 +43,7 @@ def person_lookups(queries) -> list[str]:
 
 def test_only_the_chunk_with_a_registered_number_queries_persons(world, tmp_path, monkeypatch):
     register_in_b(world)
-    monkeypatch.setattr(register, "CHUNK", 1)
+    monkeypatch.setattr(register.common, "CHUNK", 1)
     with CaptureQueriesContext(connection) as ctx:
         result = RegisterImporter(None, world.a).process(write(tmp_path, "r.csv", rows()), commit=True)
     assert result["summary"]["created"] == 4 and result["summary"]["updated"] == 1
@@ -55,7 +55,7 @@ def test_only_the_chunk_with_a_registered_number_queries_persons(world, tmp_path
 def test_a_community_re_importing_its_register_looks_every_chunk_up(world, tmp_path, monkeypatch):
     path = write(tmp_path, "r.csv", rows())
     RegisterImporter(None, world.a).process(path, commit=True)
-    monkeypatch.setattr(register, "CHUNK", 1)
+    monkeypatch.setattr(register.common, "CHUNK", 1)
     with CaptureQueriesContext(connection) as ctx:
         result = RegisterImporter(None, world.a).process(path, commit=True)
     assert result["summary"]["unchanged"] == 5
@@ -115,7 +115,7 @@ def test_the_conflict_is_recognised_whatever_query_follows_it(world, tmp_path, m
         Person.objects.create(community=world.a, name="王芳", id_number=WF, household=h, relationship="02")
         data = [data[0], data[1], data[4], data[2], data[3], data[5]]
     monkeypatch.setattr(bulk, "matching", lambda *args, **kwargs: iter(()))
-    monkeypatch.setattr(register, "CHUNK", 1)
+    monkeypatch.setattr(register.common, "CHUNK", 1)
     reports = []
     importer = RegisterImporter(None, world.a)
 

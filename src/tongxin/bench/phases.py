@@ -207,7 +207,8 @@ def ceiling(args: dict[str, Any]) -> dict[str, Any]:
 def tongxin_import(args: dict[str, Any]) -> dict[str, Any]:
     """Tongxin's full register import of the file (as ``tongxin import-register`` runs it)."""
     from tongxin.core.importer import estimate_rows
-    from tongxin.registry.register import RegisterImporter, _parse_processes
+    from tongxin.registry.register import RegisterImporter
+    from tongxin.registry.register.common import _parse_processes
 
     community = _community()
     t0, cpu0 = time.perf_counter(), _cpu()
