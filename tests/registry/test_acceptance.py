@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 import pytest
 from django.core.management import call_command
 
-from tongxin.core import codes
+from tongxin.core import codes, normalize
 from tongxin.org.models import Division, Grid
 from tongxin.registry import generate
 
@@ -86,7 +86,7 @@ def test_chengguan_register_imports_with_exact_counts_and_matching_stats(chenggu
     branches = {r["所在党组织"] for r in party}
     groups = defaultdict(int)
     for r in accepted:
-        groups[generate.normalize.group_name(generate.normalize.group_number(r["居民小组"]))] += 1
+        groups[normalize.group_name(normalize.group_number(r["居民小组"]))] += 1
     assert stats["households"] == len(households)
     assert stats["persons"] == len(accepted)
     assert stats["by_ethnicity"] == dict(ethnic)
