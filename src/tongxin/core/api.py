@@ -264,23 +264,31 @@ def _form_errors(form) -> dict[str, list[str]]:
 
 
 def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schema] | None = None) -> Router:
-    """Add list, detail, create, update (PATCH: the given fields over the current ones) and delete endpoints."""
+    """Add list, detail, create, update (PATCH: the given fields over the current ones) and delete endpoints,
+    and the reveal endpoint of a model with personal data. ``out`` is refused if it would show personal data in
+    clear; operation ids follow the segment (``get_party_branch``, ``list_party_branches``)."""
     model: type[models.Model] = viewset.model
-    seg = viewset.path_segment()
-    name, names = (
-        snake_case(model.__name__),
-        seg.replace("-", "_"),
-    )  # operation ids: get_party_branch, list_party_branches
+    check_masked(model, out)
+    registry.register_api(model, path=f"/{viewset.path_segment()}/", out=out, payload=payload)
+    _read_endpoints(router, viewset, out)
+    if privacy.classes(model):
+        reveal_endpoint(router, viewset)
+    if payload is not None and viewset.form is not None:
+        _write_endpoints(router, viewset, out, payload)
+    return router
+
+
+def _read_endpoints(router: Router, viewset: Any, out: type[Schema]) -> None:
+    """``GET /{segment}/`` (filtered, ordered, paginated) and ``GET /{segment}/{pk}/``."""
+    model, seg = viewset.model, viewset.path_segment()
     label = str(model._meta.verbose_name)
     page_schema = create_model(f"{out.__name__}Page", count=(int, ...), results=(list[out], ...), __base__=Schema)
-    check_masked(model, out)
-    registry.register_api(model, path=f"/{seg}/", out=out, payload=payload)
 
     @router.get(
         f"/{seg}/",
         response=page_schema,
         summary=f"{label}列表",
-        operation_id=f"list_{names}",
+        operation_id=f"list_{seg.replace('-', '_')}",
         openapi_extra={"parameters": _filter_parameters(viewset.filterset)},
     )
     def list_objects(request: HttpRequest):
@@ -299,40 +307,44 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
             return api.create_response(request, {"detail": _("limit/offset 应为整数")}, status=400)
         return {"count": qs.count(), "results": list(qs[offset : offset + limit])}
 
-    @router.get(f"/{seg}/{{pk}}/", response=out, summary=f"{label}详情", operation_id=f"get_{name}")
+    @router.get(
+        f"/{seg}/{{pk}}/", response=out, summary=f"{label}详情", operation_id=f"get_{snake_case(model.__name__)}"
+    )
     def get_object(request: HttpRequest, pk: int):
         return scoping.get_scoped_object(viewset.queryset(), request.user, "view", pk=pk)
 
-    if privacy.classes(model):
-        reveal_endpoint(router, viewset)
 
-    if payload is None or viewset.form is None:
-        return router
+def api_save(viewset: Any, request: HttpRequest, instance: models.Model | None, data: dict[str, Any]) -> Status:
+    """Create (``instance`` None) or update through the viewset's form, as the page does: the given fields over
+    the stored ones, 422 naming the fields, 403 when the result would leave the user's scope; audited."""
+    model = viewset.model
+    action = "change" if instance is not None else "add"
+    if instance is not None:
+        from django.forms.models import model_to_dict
 
-    def _save(request: HttpRequest, instance: models.Model | None, data: dict[str, Any]):
-        action = "change" if instance is not None else "add"
-        if instance is not None:
-            from django.forms.models import model_to_dict
+        base = model_to_dict(instance)
+        base = {k: ([getattr(v, "pk", v) for v in val] if isinstance(val, list) else val) for k, val in base.items()}
+        base = {k: v for k, v in base.items() if v is not None}
+        instance._prechange = audit.serialize(instance)
+        data = {**base, **data}
+    form = viewset.form(data=data, instance=instance or model(), user=request.user)
+    if not form.is_valid():
+        return Status(422, {"detail": _("数据校验失败"), "errors": _form_errors(form)})
+    try:
+        with transaction.atomic():
+            obj = form.save()
+            if not scoping.restrict(model._default_manager.filter(pk=obj.pk), request.user, action).exists():
+                raise PermissionError
+    except PermissionError:
+        return Status(403, {"detail": _("该对象将超出您的管辖范围")})
+    return Status(201 if instance is None else 200, viewset.queryset().get(pk=obj.pk))
 
-            base = model_to_dict(instance)
-            base = {
-                k: ([getattr(v, "pk", v) for v in val] if isinstance(val, list) else val) for k, val in base.items()
-            }
-            base = {k: v for k, v in base.items() if v is not None}
-            instance._prechange = audit.serialize(instance)
-            data = {**base, **data}
-        form = viewset.form(data=data, instance=instance or model(), user=request.user)
-        if not form.is_valid():
-            return Status(422, {"detail": _("数据校验失败"), "errors": _form_errors(form)})
-        try:
-            with transaction.atomic():
-                obj = form.save()
-                if not scoping.restrict(model._default_manager.filter(pk=obj.pk), request.user, action).exists():
-                    raise PermissionError
-        except PermissionError:
-            return Status(403, {"detail": _("该对象将超出您的管辖范围")})
-        return Status(201 if instance is None else 200, viewset.queryset().get(pk=obj.pk))
 
+def _write_endpoints(router: Router, viewset: Any, out: type[Schema], payload: type[Schema]) -> None:
+    """``POST /{segment}/`` (unless the model is made by another's workflow), ``PATCH`` and, for models that
+    may be deleted, ``DELETE /{segment}/{pk}/`` (409 while other rows still point at it)."""
+    model, seg, name = viewset.model, viewset.path_segment(), snake_case(viewset.model.__name__)
+    label = str(model._meta.verbose_name)
     if "add" in viewset.actions:  # not e.g. for disputes, which are made with their case
 
         @router.post(
@@ -344,7 +356,7 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
         def create_object(request: HttpRequest, body: payload):
             if not scoping.has_perm(request.user, model, "add"):
                 raise PermissionDenied
-            return _save(request, None, body.dict(exclude_unset=True))
+            return api_save(viewset, request, None, body.dict(exclude_unset=True))
 
     @router.patch(
         f"/{seg}/{{pk}}/",
@@ -356,10 +368,10 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
         if not scoping.has_perm(request.user, model, "change"):  # 403 without the permission, 404 out of scope
             raise PermissionDenied
         obj = scoping.get_scoped_object(viewset.queryset(), request.user, "change", pk=pk)
-        return _save(request, obj, body.dict(exclude_unset=True))
+        return api_save(viewset, request, obj, body.dict(exclude_unset=True))
 
     if "delete" not in viewset.actions:  # e.g. persons: never deleted by normal work, only marked
-        return router
+        return
 
     @router.delete(
         f"/{seg}/{{pk}}/",
@@ -377,5 +389,3 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
         except (ProtectedError, RestrictedError):
             return Status(409, {"detail": _("仍有关联数据，不能删除")})
         return Status(204, None)
-
-    return router
