@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from tongxin.cases.models import Case, CaseStep, Category, Dispute, FollowUp
 from tongxin.cases.workflow import WORKFLOW, due_for, responsible, staff, tell
 from tongxin.core import audit, geo, scoping
+from tongxin.core.models import Actor
 from tongxin.core.workflow import Context
 from tongxin.org.models import Division, Grid
 
@@ -64,7 +65,7 @@ def report_errors(
 
 
 @audit.actor_step
-def report(user: Any, *, files: Sequence[UploadedFile] = (), persons: Iterable[Any] = (), **fields: Any) -> Case:
+def report(user: Actor, *, files: Sequence[UploadedFile] = (), persons: Iterable[Any] = (), **fields: Any) -> Case:
     """Register a new case (上报). ``fields`` are Case fields: community and category are required,
     ``reported_at`` may lie in the past (cases copied from paper logs) but not in the future.
 
@@ -115,17 +116,17 @@ def report(user: Any, *, files: Sequence[UploadedFile] = (), persons: Iterable[A
 # -- the workflow: each step is a row of cases.workflow.WORKFLOW, taken by core.workflow -----------------------------
 
 
-def accept(user: Any, case: Case, note: str = "") -> Case:
+def accept(user: Actor, case: Case, note: str = "") -> Case:
     """Accept a reported case (受理)."""
     return WORKFLOW.take(user, case, "accept", note=note).obj
 
 
-def assign(user: Any, case: Case, assignee: Any, note: str = "") -> Case:
+def assign(user: Actor, case: Case, assignee: Any, note: str = "") -> Case:
     """Give the case to ``assignee`` (分派, or 改派 when it already has one); accepts it on the way."""
     return WORKFLOW.take(user, case, "assign", note=note, assignee=assignee).obj
 
 
-def bulk_assign(user: Any, cases: Iterable[Case], assignee: Any, note: str = "") -> tuple[int, list[str]]:
+def bulk_assign(user: Actor, cases: Iterable[Case], assignee: Any, note: str = "") -> tuple[int, list[str]]:
     """Assign many cases; returns (how many, messages for those that could not be assigned)."""
     done, errors = 0, []
     for case in cases:
@@ -137,55 +138,55 @@ def bulk_assign(user: Any, cases: Iterable[Case], assignee: Any, note: str = "")
     return done, errors
 
 
-def start(user: Any, case: Case, note: str = "") -> Case:
+def start(user: Actor, case: Case, note: str = "") -> Case:
     """The assignee starts working on it (开始办理)."""
     return WORKFLOW.take(user, case, "start", note=note).obj
 
 
-def progress(user: Any, case: Case, note: str, files: Sequence[UploadedFile] = ()) -> CaseStep:
+def progress(user: Actor, case: Case, note: str, files: Sequence[UploadedFile] = ()) -> CaseStep:
     """Record progress (办理进展) with optional photos; the status does not change."""
     return WORKFLOW.take(user, case, "progress", note=note, files=files).row
 
 
-def resolve(user: Any, case: Case, resolution: str, files: Sequence[UploadedFile] = ()) -> Case:
+def resolve(user: Actor, case: Case, resolution: str, files: Sequence[UploadedFile] = ()) -> Case:
     """Resolve the case (办结) with the result and optional photos; records whether it was on time and the
     working time it took (suspensions excluded). The reporter and the dispatchers are told."""
     return WORKFLOW.take(user, case, "resolve", note=resolution, files=files).obj
 
 
-def close(user: Any, case: Case, note: str = "") -> Case:
+def close(user: Actor, case: Case, note: str = "") -> Case:
     """Close a resolved case after review (审核关闭)."""
     return WORKFLOW.take(user, case, "close", note=note).obj
 
 
-def reject(user: Any, case: Case, reason: str) -> Case:
+def reject(user: Actor, case: Case, reason: str) -> Case:
     """Decline a case with a reason (不予受理: not ours, not a real problem, duplicate by phone …)."""
     return WORKFLOW.take(user, case, "reject", note=reason).obj
 
 
-def merge(user: Any, case: Case, into: Case, note: str = "") -> Case:
+def merge(user: Actor, case: Case, into: Case, note: str = "") -> Case:
     """Merge a duplicate into another open case: both keep their histories; the duplicate's persons and
     photos are linked to the surviving case, and its reporter hears of it."""
     return WORKFLOW.take(user, case, "merge", note=note, into=into).obj
 
 
-def suspend(user: Any, case: Case, reason: str) -> Case:
+def suspend(user: Actor, case: Case, reason: str) -> Case:
     """Stop the clock (挂起) with a reason, e.g. waiting for the owner to come back; resume restarts it."""
     return WORKFLOW.take(user, case, "suspend", note=reason).obj
 
 
-def resume(user: Any, case: Case, note: str = "") -> Case:
+def resume(user: Actor, case: Case, note: str = "") -> Case:
     """Restart the clock: the case gets back the time that was left when it was suspended."""
     return WORKFLOW.take(user, case, "resume", note=note).obj
 
 
-def reopen(user: Any, case: Case, reason: str) -> Case:
+def reopen(user: Actor, case: Case, reason: str) -> Case:
     """Reopen a resolved or closed case on the reporter's or a director's objection: the clock restarts
     under the category's rule, escalation starts over, the assignee is told."""
     return WORKFLOW.take(user, case, "reopen", note=reason).obj
 
 
-def follow_up(user: Any, case: Case, satisfaction: int, comments: str = "", method: str = "phone") -> FollowUp:
+def follow_up(user: Actor, case: Case, satisfaction: int, comments: str = "", method: str = "phone") -> FollowUp:
     """Record a follow-up call or visit (回访) with the reporter's satisfaction (1–5)."""
     return WORKFLOW.take(user, case, "follow_up", note=comments, satisfaction=satisfaction, method=method).result
 
@@ -221,7 +222,7 @@ def duplicates(
     longitude: float | None = None,
     address: str = "",
     now: datetime.datetime | None = None,
-    user: Any = None,
+    user: Actor = None,
     radius_m: float = 50,
     days: int = 7,
 ) -> list[tuple[Case, float | None]]:

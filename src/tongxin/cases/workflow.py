@@ -23,6 +23,7 @@ from tongxin.cases.attachments import add_attachment
 from tongxin.cases.models import Attachment, Case, CaseStep, Category, FollowUp
 from tongxin.core import scoping
 from tongxin.core.calendar import calendar_for
+from tongxin.core.models import Actor
 from tongxin.core.notify import notify
 from tongxin.core.workflow import REQUIRED, Context, Step, Workflow, all_of, any_of, may
 from tongxin.org.models import Division, RoleAssignment
@@ -39,14 +40,14 @@ def due_for(category: Category, community: Division, start: datetime.datetime) -
 # -- who ------------------------------------------------------------------------------------------------------
 
 
-def handles(user: Any, case: Case) -> bool:
+def handles(user: Actor, case: Case) -> bool:
     """Who works on a case: whoever may change it and is its assignee or may assign it."""
     return scoping.can(user, case, "change") and (
         case.assignee_id == getattr(user, "pk", None) or scoping.can(user, case, "assign")
     )
 
 
-def reporter(user: Any, case: Case) -> bool:
+def reporter(user: Actor, case: Case) -> bool:
     """The user who reported the case, while they may still see it."""
     return (
         case.reporter_user_id is not None
@@ -55,7 +56,7 @@ def reporter(user: Any, case: Case) -> bool:
     )
 
 
-def can_handle_in(user: Any, community: Division) -> bool:
+def can_handle_in(user: Actor, community: Division) -> bool:
     """Whether ``user`` may work on cases in ``community`` (a role there, above it, or on one of its grids)."""
     return scoping.allowed_divisions(user, Case, "change").filter(pk=community.pk).exists()
 

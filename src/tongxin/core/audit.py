@@ -21,14 +21,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from tongxin.core import privacy
-from tongxin.core.models import AccessLog, ObjectChange
+from tongxin.core.models import AccessLog, Actor, ObjectChange
 
 
 @dataclass
 class AuditContext:
     """Who is acting, in which request or batch, from where."""
 
-    user: Any = None
+    user: Actor = None
     source: str = ObjectChange.Source.SYSTEM
     request_id: uuid.UUID = field(default_factory=uuid.uuid4)
     request: Any = None
@@ -54,7 +54,10 @@ def current() -> AuditContext:
 
 @contextlib.contextmanager
 def audit_context(
-    user: Any = None, source: str = ObjectChange.Source.SYSTEM, request_id: uuid.UUID | None = None, request: Any = None
+    user: Actor = None,
+    source: str = ObjectChange.Source.SYSTEM,
+    request_id: uuid.UUID | None = None,
+    request: Any = None,
 ) -> Iterator[AuditContext]:
     """Run a block of writes under one actor and one request/batch id."""
     ctx = AuditContext(user=user, source=source, request_id=request_id or uuid.uuid4(), request=request)
@@ -66,7 +69,7 @@ def audit_context(
 
 
 @contextlib.contextmanager
-def acting_as(user: Any) -> Iterator[AuditContext]:
+def acting_as(user: Actor) -> Iterator[AuditContext]:
     """Attribute the block's writes to ``user`` unless the surrounding context already names an actor (a service
     function called from a command, a task or a test acts for the user it was given)."""
     ctx = _current.get()
@@ -82,7 +85,7 @@ def actor_step(func: Any) -> Any:
     """Decorator of service functions whose first argument is the acting user (see :func:`acting_as`)."""
 
     @functools.wraps(func)
-    def wrapper(user: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(user: Actor, *args: Any, **kwargs: Any) -> Any:
         with acting_as(user):
             return func(user, *args, **kwargs)
 

@@ -7,7 +7,7 @@ import secrets
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import NoReverseMatch, reverse
@@ -131,6 +131,11 @@ class User(AbstractUser):
     def display_name(self) -> str:
         """The name shown in the UI."""
         return self.name or self.get_full_name() or self.username
+
+
+#: who acts in a service, a workflow step or a scoped query: a user (possibly anonymous: the scoping function
+#: grants it nothing), or None for the system itself (the clock, a command run without a user)
+Actor = User | AnonymousUser | None
 
 
 def _hash_token(key: str) -> str:

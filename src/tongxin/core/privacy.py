@@ -20,6 +20,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
+from tongxin.core.models import Actor
+
 IDENTITY = "identity"
 SENSITIVE = "sensitive"
 #: what a sensitive value shows to a user who may not see it (nothing of the value survives)
@@ -65,7 +67,7 @@ def mask_as(kind: str | None, value: Any, *, each: bool = True) -> Any:
     return ",".join(mask(part) for part in text.split(",")) if each and "," in text else mask(text)
 
 
-def may_reveal(user: Any, model: type[models.Model], name: str) -> bool:
+def may_reveal(user: Actor, model: type[models.Model], name: str) -> bool:
     """True when ``user`` holds, somewhere, the permission that shows field ``name`` of ``model`` in clear."""
     from tongxin.core import scoping
 
@@ -73,7 +75,7 @@ def may_reveal(user: Any, model: type[models.Model], name: str) -> bool:
     return kind is not None and scoping.has_perm(user, model, REVEAL_ACTION[kind])
 
 
-def revealable(user: Any, obj: models.Model) -> list[str]:
+def revealable(user: Actor, obj: models.Model) -> list[str]:
     """The personal fields of ``obj`` that ``user`` may see in clear: the class's permission on this very object
     (its scope), one query per class at most."""
     from tongxin.core import scoping
@@ -86,7 +88,7 @@ def revealable(user: Any, obj: models.Model) -> list[str]:
     return [name for name, kind in kinds.items() if allowed[kind]]
 
 
-def reveal(user: Any, obj: models.Model, fields: list[str] | tuple[str, ...] | None = None) -> dict[str, str]:
+def reveal(user: Actor, obj: models.Model, fields: list[str] | tuple[str, ...] | None = None) -> dict[str, str]:
     """The clear values of ``obj``'s personal fields that ``user`` may reveal (or of ``fields``, each of which
     they must be allowed), written to the access log as one entry. The caller has fetched ``obj`` through the
     scoping function (a 404 outside the user's scope); :func:`revealable` checks the permission on the object.

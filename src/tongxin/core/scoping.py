@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from tongxin.core.models import TongxinModel
+from tongxin.core.models import Actor, TongxinModel
 
 ACTIONS = ("view", "add", "change", "delete", "export", "import", "reveal", "sensitive", "approve", "assign")
 
@@ -56,7 +56,7 @@ def perm_name(model: type[models.Model], action: str) -> str:
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
-def grants(user: Any) -> list[Grant]:
+def grants(user: Actor) -> list[Grant]:
     """The user's grants, computed once per user object (one query)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
@@ -76,13 +76,13 @@ def grants(user: Any) -> list[Grant]:
     return result
 
 
-def clear_cache(user: Any) -> None:
+def clear_cache(user: Actor) -> None:
     """Forget cached grants (after the user's assignments change)."""
     if hasattr(user, "_tongxin_grants"):
         del user._tongxin_grants
 
 
-def has_perm(user: Any, model: type[models.Model], action: str) -> bool:
+def has_perm(user: Actor, model: type[models.Model], action: str) -> bool:
     """True when any of the user's grants allows ``action`` on ``model`` somewhere."""
     perm = perm_name(model, action)
     return any(g.allows(perm) for g in grants(user))
@@ -117,7 +117,7 @@ def _scope_q(model: type[models.Model], grant: Grant, action: str) -> Q | None:
 NOTHING = Q(pk__in=[])
 
 
-def scope_q(user: Any, model: type[models.Model], action: str = "view") -> Q | None:
+def scope_q(user: Actor, model: type[models.Model], action: str = "view") -> Q | None:
     """The Q of the rows of ``model`` on which the user may do ``action``; None = every row.
 
     A user without the permission anywhere gets :data:`NOTHING`.
@@ -140,7 +140,7 @@ def scope_q(user: Any, model: type[models.Model], action: str = "view") -> Q | N
     return q
 
 
-def restrict(queryset: QuerySet | type[models.Model], user: Any, action: str = "view") -> QuerySet:
+def restrict(queryset: QuerySet | type[models.Model], user: Actor, action: str = "view") -> QuerySet:
     """THE scoping function: the rows of ``queryset`` on which ``user`` may do ``action``."""
     if isinstance(queryset, type):
         queryset = queryset._default_manager.all()
@@ -162,7 +162,7 @@ def _needs_distinct(model: type[models.Model]) -> bool:
 CAN_ATTR = "tongxin_can"
 
 
-def annotate_can(queryset: QuerySet, user: Any, action: str) -> QuerySet:
+def annotate_can(queryset: QuerySet, user: Actor, action: str) -> QuerySet:
     """Mark each row with whether the user may do ``action`` on it (attribute ``tongxin_can_<action>``),
     for exports that show some columns only on the rows where that is allowed."""
     from django.db.models import BooleanField, Exists, OuterRef, Value
@@ -178,7 +178,7 @@ def annotate_can(queryset: QuerySet, user: Any, action: str) -> QuerySet:
     return queryset.annotate(**{f"{CAN_ATTR}_{action}": flag})
 
 
-def get_scoped_object(queryset: QuerySet | type[models.Model], user: Any, action: str = "view", **lookup: Any):
+def get_scoped_object(queryset: QuerySet | type[models.Model], user: Actor, action: str = "view", **lookup: Any):
     """The object matching ``lookup`` if the user may do ``action`` on it, else 404 (never 403: no probing)."""
     try:
         return restrict(queryset, user, action).get(**lookup)
@@ -188,7 +188,7 @@ def get_scoped_object(queryset: QuerySet | type[models.Model], user: Any, action
         raise Http404 from exc
 
 
-def can(user: Any, obj: TongxinModel | models.Model, action: str) -> bool:
+def can(user: Actor, obj: TongxinModel | models.Model, action: str) -> bool:
     """True when the user may do ``action`` on this particular object."""
     model = type(obj)
     q = scope_q(user, model, action)
@@ -199,7 +199,7 @@ def can(user: Any, obj: TongxinModel | models.Model, action: str) -> bool:
     return model._default_manager.filter(q, pk=obj.pk).exists()
 
 
-def allowed_divisions(user: Any, model: type[models.Model], action: str = "add", levels: tuple[str, ...] = ()):
+def allowed_divisions(user: Actor, model: type[models.Model], action: str = "add", levels: tuple[str, ...] = ()):
     """Divisions under which the user may do ``action`` on ``model`` (for form choices)."""
     from tongxin.org.models import Division
 
@@ -228,7 +228,7 @@ def allowed_divisions(user: Any, model: type[models.Model], action: str = "add",
 REPORT_LEVELS = ("county", "street", "community")
 
 
-def report_divisions(user: Any, model: type[models.Model], action: str = "view") -> QuerySet:
+def report_divisions(user: Actor, model: type[models.Model], action: str = "view") -> QuerySet:
     """The counties, streets and communities a user may ask ``model``'s figures for (statistics, reports): where
     they may ``action`` it; a grid member gets the grid's community (the figures then count what they may see)."""
     return allowed_divisions(user, model, action, levels=REPORT_LEVELS).order_by("path")

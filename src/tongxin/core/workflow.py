@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.core import audit, scoping
+from tongxin.core.models import Actor
 
 Rule = Callable[[Any, models.Model], bool]
 
@@ -46,7 +47,7 @@ NOTE = gettext_lazy("说明")
 def may(action: str) -> Rule:
     """The rule "the user may do ``action`` on this object" (the scoping function's answer)."""
 
-    def rule(user: Any, obj: models.Model) -> bool:
+    def rule(user: Actor, obj: models.Model) -> bool:
         return scoping.can(user, obj, action)
 
     return rule
@@ -67,7 +68,7 @@ class Context:
     """One step being taken: who, on what, with which input; ``result`` is what the step's ``apply`` returned
     and ``row`` what the workflow's timeline wrote."""
 
-    user: Any
+    user: Actor
     obj: models.Model
     step: Step
     note: str
@@ -176,14 +177,14 @@ class Workflow:
         """True when ``obj``'s status lets ``step`` be taken."""
         return not step.sources or self.status(obj) in step.sources
 
-    def available(self, user: Any, obj: models.Model) -> list[Step]:
+    def available(self, user: Actor, obj: models.Model) -> list[Step]:
         """The steps ``user`` may take on ``obj`` now, in table order: what the page offers and the API lists."""
         return [s for s in self.user_steps() if self.is_open_to(s, obj) and s.rule(user, obj)]
 
     # -- taking a step --------------------------------------------------------------------------------------
     def take(
         self,
-        user: Any,
+        user: Actor,
         obj: models.Model,
         name: str,
         *,
@@ -238,7 +239,7 @@ class Workflow:
         *,
         note: str = "",
         now: datetime.datetime | None = None,
-        user: Any = None,
+        user: Actor = None,
         **data: Any,
     ) -> Context:
         """Record a step the system takes (the clock's reminder, an escalation, a step on a second object) in

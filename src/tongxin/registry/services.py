@@ -5,19 +5,19 @@ follow-up of a membership written through its form."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit, scoping
+from tongxin.core.models import Actor
 from tongxin.registry.models import Household, Membership, Person
 from tongxin.registry.workflow import STATUS_STEPS, WORKFLOW
 
 
 def move_person(
-    user: Any, person: Person, household: Household, relationship: str, date: datetime.date, reason: str = ""
+    user: Actor, person: Person, household: Household, relationship: str, date: datetime.date, reason: str = ""
 ) -> Membership:
     """Move ``person`` into ``household`` (调户): end the current membership on ``date`` and start a new one
     (the ``move`` step of :data:`tongxin.registry.workflow.WORKFLOW`). The new household must be in the person's
@@ -60,7 +60,7 @@ def sync_membership(membership: Membership, previous_household_id: int | None = 
                 old.save()
 
 
-def set_life_status(user: Any, person: Person, status: str, date: datetime.date, reason: str = "") -> Person:
+def set_life_status(user: Actor, person: Person, status: str, date: datetime.date, reason: str = "") -> Person:
     """Mark a person living, moved out or deceased (a step of :data:`tongxin.registry.workflow.WORKFLOW`);
     leaving ends the household membership (the person row is kept: a person is never deleted by normal work)."""
     if status not in STATUS_STEPS:

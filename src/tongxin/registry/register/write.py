@@ -206,6 +206,10 @@ class Writing:
     def _write_chunk(
         self, chunk: list[tuple], found: tuple, present: set[str], hh_ids: dict[str, int], out: Outcome
     ) -> None:
+        """Match a chunk's rows to the stored persons, compare them field by field and queue the creations,
+        updates, memberships and change-log entries of the chunk."""
+        # One function on purpose (longer than 80 lines): it is the inner loop of the second pass, run per row of
+        # every chunk; its locals stay local, and splitting it costs calls per row (see docs/performance.md).
         community = self.community
         row_hash, by_hash, by_masked, by_nokey, may_change = found
         create: list[dict[str, Any]] = []
