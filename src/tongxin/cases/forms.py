@@ -295,6 +295,7 @@ class StepForm(CoreStepForm):
         field = self.fields["assignee"]
         field.queryset = assignable_users(obj.community) if obj is not None else User.objects.none()
         field.label_from_instance = lambda user: user.display_name
+        field.empty_label = "—"
         if obj is not None:
             field.initial = obj.assignee_id
         self.fields["photos"].widget.attrs.update({"accept": "image/*"})
