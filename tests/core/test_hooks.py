@@ -77,3 +77,22 @@ def test_the_home_page_shows_each_modules_items(client, world):
     assert "个网格还没有网格员" in page  # org's item
     client.force_login(world.users["grid_member"])  # may not staff grids: org shows nothing
     assert "个网格还没有网格员" not in client.get(reverse("home")).content.decode()
+
+
+def test_a_module_imports_another_only_as_its_declared_dependency():
+    """``depends_on`` is the only way across modules (the import-linter contract keeps the layers; this keeps the
+    modules of one layer apart unless one declares the other)."""
+    import grimp
+
+    graph = grimp.build_graph("tongxin")
+    platform = {"core", "org"}
+    modules = [m for m in hooks.modules() if m.name.startswith("tongxin.") and m.label not in platform]
+    for module in modules:
+        for other in modules:
+            if other is module:
+                continue
+            imports = graph.chain_exists(importer=module.name, imported=other.name, as_packages=True)
+            assert not imports or other.label in module.depends_on, (
+                f"{module.label} imports {other.label} without declaring it in depends_on"
+            )
+    assert "registry" in dict((m.label, m.depends_on) for m in modules)["cases"]

@@ -17,10 +17,16 @@ from tongxin.core.notify import notify
 SENT: list[tuple[str, str, str]] = []
 
 
+IN_TRANSACTION: list[bool] = []
+
+
 class RecordingBackend:
-    """A channel that records what it sends."""
+    """A channel that records what it sends (and whether a transaction was open while it sent)."""
 
     def send(self, user, message, url):
+        from django.db import connection
+
+        IN_TRANSACTION.append(connection.in_atomic_block)
         SENT.append((user.username, message, url))
 
 
@@ -77,8 +83,10 @@ def test_a_committed_notification_is_sent_by_the_worker_after_commit_not_before(
         assert channel == []  # nothing leaves inside the transaction
     assert channel == []  # queued for the worker, not sent by the request
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.PENDING
+    IN_TRANSACTION.clear()
     run_worker()
     assert channel == [("director", "新事件：楼道堆物", "https://tongxin.example.cn/cases/cases/1/")]
+    assert IN_TRANSACTION == [False]  # sent with no transaction open: a slow gateway holds no database lock
     row = OutboxMessage.objects.get()
     assert row.status == OutboxMessage.Status.SENT and row.attempts == 1 and row.sent_at is not None
     assert Notification.objects.filter(user=director, kind="case_new").count() == 1

@@ -326,11 +326,6 @@ def _visible_case(request: HttpRequest, pk: int) -> Case:
     return scoping.get_scoped_object(CaseApiViewSet.queryset(), request.user, "view", pk=pk)
 
 
-def _fresh(case: Case) -> Case:
-    """The case reloaded with the relations its Out schema reads."""
-    return CaseApiViewSet.queryset().get(pk=case.pk)
-
-
 # -- fixed paths (declared before the ``{pk}`` ones) ------------------------------------------------------------
 
 

@@ -37,8 +37,9 @@ def tick(now: datetime.datetime | None = None) -> dict[str, int]:
                     WORKFLOW.lock(case)
                     if case.status not in running or case.reminded_at is not None:
                         continue
-                    case.reminded_at = now
-                    WORKFLOW.system_step(case, "remind", now=now)
+                    WORKFLOW.system_step(
+                        case, "remind", now=now, apply=lambda ctx: setattr(ctx.obj, "reminded_at", now)
+                    )
                 msg = _("事件 %(n)s 将于 %(d)s 到期") % {
                     "n": case.number,
                     "d": timezone.localtime(case.due_at).strftime("%m-%d %H:%M"),
@@ -64,13 +65,17 @@ def escalate(case: Case, level: int, now: datetime.datetime | None = None) -> Ca
         WORKFLOW.lock(case)
         if case.status not in Case.RUNNING_STATUSES or case.level >= level:
             return None  # resolved or escalated by someone else meanwhile
-        case.level, case.escalated_at = level, now
         label = Case.Level(level).label
         note = _("已超过办结时限（%(d)s），%(l)s") % {
             "d": timezone.localtime(case.due_at).strftime("%m-%d %H:%M"),
             "l": label,
         }
-        WORKFLOW.system_step(case, "escalate", note=str(note), now=now)
+        WORKFLOW.system_step(case, "escalate", note=str(note), now=now, apply=lambda ctx: _raise(ctx.obj, level, now))
     msg = _("【%(l)s】事件 %(n)s 已超期：%(t)s") % {"l": label, "n": case.number, "t": case.title}
     tell([*staff(case, level), case.assignee], "case_overdue", msg, case)
     return case
+
+
+def _raise(case: Case, level: int, now: datetime.datetime) -> None:
+    """The escalation's changes: the level and when it was reached."""
+    case.level, case.escalated_at = level, now

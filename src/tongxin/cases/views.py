@@ -22,7 +22,7 @@ from tongxin.cases import filters, forms, services, tables
 from tongxin.cases.models import Attachment, Case, CaseStep, Category, Dispute, FollowUp, MediationSession, Meeting
 from tongxin.cases.workflow import WORKFLOW
 from tongxin.core import files, scoping
-from tongxin.core.views.generic import ObjectViewSet, selected_pks
+from tongxin.core.views.generic import ObjectViewSet, error_text, selected_pks
 from tongxin.org.models import Division
 
 S = Case.Status
@@ -182,17 +182,7 @@ class FollowUpViewSet(ObjectViewSet):
     actions = ("export",)
 
 
-# -- the workflow ---------------------------------------------------------------------------------------------
-
-
-def _case(request: HttpRequest, pk: int, action: str = "view") -> Case:
-    if not scoping.has_perm(request.user, Case, action):
-        raise PermissionDenied
-    return scoping.get_scoped_object(CaseViewSet.queryset(), request.user, action, pk=pk)
-
-
-def _errors(exc: ValidationError) -> str:
-    return "；".join(exc.messages)
+# -- pages beyond the generic ones ----------------------------------------------------------------------------
 
 
 @login_required
@@ -221,7 +211,7 @@ def quick_report(request: HttpRequest) -> HttpResponse:
                 involves_ethnic=d.get("involves_ethnic") or False,
             )
         except ValidationError as exc:
-            form.add_error(None, _errors(exc))
+            form.add_error(None, error_text(exc))
         except PermissionDenied:
             form.add_error(None, _("您无权在%(c)s上报事件（网格不在您的管辖范围）") % {"c": d["community"]})
         else:

@@ -183,12 +183,15 @@ def _merge(ctx: Context) -> None:
     WORKFLOW.lock(into)
     if into.status not in Case.OPEN_STATUSES:
         raise ValidationError(_("事件 %(n)s 已办结，不能并入") % {"n": into.number})
-    into.persons.add(*case.persons.all())
-    for att in Attachment.objects.filter(case=case):  # saved one by one: each move is change-logged
-        att.case = into
-        att.save(update_fields=["case", "last_updated"])
+
+    def take_over(merged: Context) -> None:  # after the target's state before is taken, for its change log
+        into.persons.add(*case.persons.all())
+        for att in Attachment.objects.filter(case=case):  # saved one by one: each move is change-logged
+            att.case = into
+            att.save(update_fields=["case", "last_updated"])
+
     note = _("事件 %(n)s 并入本事件") % {"n": case.number}
-    WORKFLOW.system_step(into, "merged_in", note=note, now=ctx.now, user=ctx.user)
+    WORKFLOW.system_step(into, "merged_in", note=note, now=ctx.now, user=ctx.user, apply=take_over)
 
 
 def _tell_merged(ctx: Context) -> None:
@@ -257,7 +260,10 @@ def _follow_up(ctx: Context) -> FollowUp:
 
 
 def _status_note(ctx: Context) -> None:
-    ctx.obj.status_note = (ctx.note or "")[:500]
+    """The step's note as the case's status note (Open311's ``status_notes``); the clock's reminders and
+    escalations leave the last person's note as it was."""
+    if ctx.step.name not in ("remind", "escalate"):
+        ctx.obj.status_note = (ctx.note or "")[:500]
 
 
 def _timeline(ctx: Context) -> CaseStep:

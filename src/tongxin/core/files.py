@@ -110,19 +110,22 @@ def _open_image(f: Any) -> Any:
         f.seek(0)
 
 
+#: the photo types saved again without their metadata, and how
+_RESAVE = {"image/jpeg": ("JPEG", {"quality": 90}), "image/png": ("PNG", {}), "image/webp": ("WEBP", {"quality": 90})}
+
+
 def without_metadata(f: Any, content_type: str) -> Any:
-    """A JPEG or PNG photo turned upright and saved again without its metadata (EXIF: the camera, the time and
-    the place it was taken); other files, and photos that cannot be decoded, as they are."""
-    if content_type not in ("image/jpeg", "image/png"):
+    """A JPEG, PNG or WEBP photo turned upright and saved again without its metadata (EXIF: the camera, the time
+    and the place it was taken); documents, and photos Pillow cannot decode (HEIC without a codec: browsers
+    send JPEG from the photo inputs, which shrink photos first), as they are."""
+    if content_type not in _RESAVE:
         return f
     img = _open_image(f)
     if img is None:
         return f
+    fmt, options = _RESAVE[content_type]
     out = io.BytesIO()
-    if content_type == "image/png":
-        img.save(out, "PNG")
-    else:
-        img.convert("RGB").save(out, "JPEG", quality=90)
+    (img if fmt == "PNG" else img.convert("RGB")).save(out, fmt, **options)
     return ContentFile(out.getvalue(), name=f.name)
 
 

@@ -8,7 +8,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.core import scoping
+from tongxin.core import privacy, scoping
 
 
 def style(form: forms.BaseForm) -> None:
@@ -26,7 +26,9 @@ def style(form: forms.BaseForm) -> None:
 class ScopedModelForm(forms.ModelForm):
     """A ModelForm whose relation choices are limited to what the user may see.
 
-    The division the new row belongs to is limited to the divisions where the user may add the model.
+    The division the new row belongs to is limited to the divisions where the user may add the model. Personal
+    data (core.privacy) is never sent back to the browser in clear: on an existing row its fields start empty,
+    with the masked value as placeholder, and a field left empty keeps the stored value.
     """
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any):
@@ -45,7 +47,23 @@ class ScopedModelForm(forms.ModelForm):
                 )
             elif user is not None and scoping.is_scoped(related):
                 field.queryset = scoping.restrict(field.queryset, user, "view")
+        self.stored_personal: dict[str, Any] = {}
+        for name, kind in privacy.classes(model).items():
+            stored = getattr(self.instance, name, None) if self.instance.pk else None
+            if name in self.fields and stored not in (None, ""):
+                self.stored_personal[name] = stored
+                self.initial[name] = ""
+                self.fields[name].required = False
+                keep = _("（留空表示不修改）")
+                self.fields[name].widget.attrs["placeholder"] = f"{privacy.mask_as(kind, stored)}  {keep}"
         style(self)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name, stored in self.stored_personal.items():
+            if cleaned.get(name) in (None, ""):  # left empty: the stored value stays
+                cleaned[name] = stored
+        return cleaned
 
 
 class BulkEditForm(forms.Form):

@@ -60,7 +60,14 @@ def deliver(pks: Iterable[int], now: datetime.datetime | None = None) -> dict[st
     return counts
 
 
+#: how long a claimed message is left to its worker before the sweep may try it again (a worker that died)
+LEASE = datetime.timedelta(minutes=10)
+
+
 def _deliver_one(pk: int, now: datetime.datetime) -> str:
+    """Claim the row in a short transaction (a lease: no other worker takes it meanwhile), send it with no
+    transaction open (a slow gateway holds no lock: SQLite's single writer stays free), then record the result.
+    A worker that dies while sending leaves the lease to expire and the sweep sends again (at least once)."""
     with transaction.atomic():
         row = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -70,22 +77,22 @@ def _deliver_one(pk: int, now: datetime.datetime) -> str:
         if row is None:  # sent already, being sent by another worker, or not due yet
             return ""
         row.attempts += 1
-        try:
-            with transaction.atomic():  # a database error inside the handler must not break the row's update
-                import_string(row.handler)(row.payload)
-        except Exception as exc:  # an outside system's failure: keep the row and try again later
-            log.exception("outbox: %s #%s failed (attempt %s)", row.handler, row.pk, row.attempts)
-            row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                row.status = OutboxMessage.Status.FAILED
-            else:
-                row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
-            row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            return "failed"
-        row.status = OutboxMessage.Status.SENT
-        row.sent_at = now
-        row.save(update_fields=["attempts", "status", "sent_at"])
-        return "sent"
+        row.next_attempt_at = now + LEASE
+        row.save(update_fields=["attempts", "next_attempt_at"])
+    try:
+        import_string(row.handler)(row.payload)
+    except Exception as exc:  # an outside system's failure: keep the row and try again later
+        log.exception("outbox: %s #%s failed (attempt %s)", row.handler, row.pk, row.attempts)
+        row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        if row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            row.status = OutboxMessage.Status.FAILED
+        else:
+            row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+        row.save(update_fields=["last_error", "status", "next_attempt_at"])
+        return "failed"
+    row.status, row.sent_at = OutboxMessage.Status.SENT, now
+    row.save(update_fields=["status", "sent_at"])
+    return "sent"
 
 
 def deliver_due(now: datetime.datetime | None = None) -> dict[str, int]:

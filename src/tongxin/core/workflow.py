@@ -199,6 +199,8 @@ class Workflow:
         if step.system or not step.rule(user, obj):
             raise PermissionDenied
         note = (note or "").strip()
+        if files and not step.photos:
+            raise ValidationError({"photos": [_("“%(step)s”不能上传照片或文件") % {"step": step.label}]})
         if step.note == REQUIRED and not note:
             message = step.note_message or _("请填写%(label)s") % {"label": step.note_label}
             raise ValidationError({"note": [message]})
@@ -213,14 +215,16 @@ class Workflow:
             step.notify(ctx)
         return ctx
 
-    def record(self, ctx: Context) -> None:
-        """Inside the caller's transaction, with the row locked: apply the step to ``ctx.obj``, set its status,
-        save it as one change-log entry (action 流程) and write the timeline. The clock's steps call this."""
+    def record(self, ctx: Context, apply: Callable[[Context], Any] | None = None) -> None:
+        """Inside the caller's transaction, with the row locked: apply the step to ``ctx.obj`` (``apply``, else
+        the step's own), set its status, save it as one change-log entry (action 流程, the state before the
+        changes and after them) and write the timeline."""
         obj, step = ctx.obj, ctx.step
         pre = audit.serialize(obj)
         ctx.old_status = self.status(obj)
-        if step.apply is not None:
-            ctx.result = step.apply(ctx)
+        apply = apply or step.apply
+        if apply is not None:
+            ctx.result = apply(ctx)
         if step.target is not None:
             setattr(obj, self.status_field, step.target)
         if self.on_save is not None:
@@ -240,18 +244,23 @@ class Workflow:
         note: str = "",
         now: datetime.datetime | None = None,
         user: Actor = None,
+        apply: Callable[[Context], Any] | None = None,
         **data: Any,
     ) -> Context:
         """Record a step the system takes (the clock's reminder, an escalation, a step on a second object) in
-        the caller's transaction, the row already locked by the caller."""
+        the caller's transaction, the row already locked by the caller; ``apply(ctx)`` makes its changes, after
+        the state before them is taken for the change log."""
         ctx = Context(user, obj, self.get(name), note, (), data, now or timezone.now())
-        self.record(ctx)
+        self.record(ctx, apply)
         return ctx
 
     def lock(self, obj: models.Model) -> None:
         """Lock the row and reload it, so that a step never overwrites what another request or the clock wrote
         since the caller loaded it."""
-        type(obj)._default_manager.select_for_update().filter(pk=obj.pk).values_list("pk", flat=True).first()
+        # of=("self",) and no ordering: a model's default ordering may join its community, and FOR UPDATE on the
+        # division row would stall every insert that references that community (PostgreSQL's FOR KEY SHARE)
+        manager = type(obj)._default_manager
+        manager.select_for_update(of=("self",)).filter(pk=obj.pk).order_by().values_list("pk", flat=True).first()
         obj.refresh_from_db()
 
     def check_from(self, obj: models.Model, step: Step) -> None:

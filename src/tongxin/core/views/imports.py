@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from tongxin.core import scoping
+from tongxin.core import privacy, scoping
 from tongxin.core.forms import ImportUploadForm
 from tongxin.core.importer import error_workbook
 from tongxin.core.models import ImportJob
@@ -108,13 +108,18 @@ class ImportJobView(LoginRequiredMixin, View):
         job = _job_for(request, pk)
         vs = next((v for v in registry.all() if v.model._meta.label == job.target), None)
         model = vs.model if vs else None
-        # The problem rows hold the file's raw cells (ID numbers, phones): the uploader sees them; others only
-        # when they may reveal that personal data.
+        # The problem rows hold the file's raw cells (ID numbers, phones, health notes …): the uploader sees them;
+        # others only when they may reveal every class of personal data the model has, in the job's community.
+        kinds = set(privacy.classes(model).values()) if model is not None else set()
         show_rows = (
             job.user_id == request.user.pk
             or request.user.is_superuser
-            or not getattr(model, "personal_fields", ())
-            or scoping.allowed_divisions(request.user, model, "reveal").filter(pk=job.community_id).exists()
+            or all(
+                scoping.allowed_divisions(request.user, model, privacy.REVEAL_ACTION[kind])
+                .filter(pk=job.community_id)
+                .exists()
+                for kind in kinds
+            )
         )
         if request.GET.get("errors"):
             if not show_rows:
@@ -129,7 +134,7 @@ class ImportJobView(LoginRequiredMixin, View):
                 f"attachment; filename*=UTF-8''{quote('未导入的行-' + job.file_name)}.xlsx"
             )
             rejected = sum(1 for p in job.problems if p.get("status") == "rejected")
-            if model is not None and getattr(model, "personal_fields", ()):
+            if model is not None and privacy.classes(model):
                 audit.log_access(
                     model, "export", row_count=rejected, community_id=job.community_id, detail=_("导入错误行")
                 )
