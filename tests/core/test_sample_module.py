@@ -68,3 +68,15 @@ def test_a_photo_taken_with_a_step_is_stored_upright_logged_and_listed(client, w
         f"/api/v1/sample/visits/{visit.pk}/approve/", "{}", content_type="application/json", headers=headers
     )
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    listed = approved.json()["photos"]  # the API lists the photo by its scoped URL, never a /media/ one
+    assert listed == [
+        {
+            "name": "visit.jpg",
+            "kind": "photo",
+            "content_type": "image/jpeg",
+            "size": stored.size,
+            "url": f"/sample/visits/{visit.pk}/files/{stored.pk}/",
+            "thumbnail_url": f"/sample/visits/{visit.pk}/files/{stored.pk}/thumb/",
+        }
+    ]
+    assert client.get(listed[0]["thumbnail_url"], headers=headers).status_code == 200  # with the token too

@@ -67,6 +67,7 @@ class VisitViewSet(ObjectViewSet):
     filterset = VisitFilterSet
     form = VisitForm
     select_related = ("community", "grid")
+    prefetch_related = ("photos",)
     workflow = WORKFLOW
     step_form = VisitStepForm
     files = "photos"

@@ -118,17 +118,58 @@ def model_schemas(viewset: Any, *, extra_out: tuple[str, ...] = (), custom_out: 
     personal = privacy.classes(model)
     out_fields = [f for f in ["id", *fields, *extra_out] if f not in personal]
     masked_out = [(f, str, "") for f in ["id", *fields, *extra_out] if f in personal]
+    files_out = [(viewset.files, list[FileOut], [])] if viewset.files else []
+    base = masked_schema_base(model, [f for f, _type, _default in masked_out])
+    if viewset.files:
+        base = type(
+            base.__name__, (base,), {"__module__": __name__, f"resolve_{viewset.files}": file_resolver(viewset)}
+        )
     out = create_schema(
         model,
         name=f"{model.__name__}Out",
         fields=out_fields,
-        custom_fields=[*masked_out, *(custom_out or [])] or None,
-        base_class=masked_schema_base(model, [f for f, _type, _default in masked_out]),
+        custom_fields=[*masked_out, *files_out, *(custom_out or [])] or None,
+        base_class=base,
     )
     payload = create_schema(
         model, name=f"{model.__name__}In", fields=fields, optional_fields="__all__", base_class=InSchema
     )
     return out, payload
+
+
+class FileOut(Schema):
+    """A photo or file of an object, served after a scope check (session or token; never a public URL)."""
+
+    name: str
+    kind: str
+    content_type: str
+    size: int
+    url: str
+    thumbnail_url: str | None = None
+
+
+def file_resolver(viewset: Any) -> staticmethod:
+    """The resolver listing an object's files with their scoped URLs (``<segment>/<pk>/files/<file>/``)."""
+    from django.urls import reverse
+
+    def resolve(obj: models.Model) -> list[dict[str, Any]]:
+        out = []
+        for f in getattr(obj, viewset.files).all():
+            url = reverse(viewset.url_name("file"), kwargs={"pk": obj.pk, "file_pk": f.pk})
+            thumb = f"{url}thumb/" if f.thumbnail else None
+            out.append(
+                {
+                    "name": f.name,
+                    "kind": f.kind,
+                    "content_type": f.content_type,
+                    "size": f.size,
+                    "url": url,
+                    "thumbnail_url": thumb,
+                }
+            )
+        return out
+
+    return staticmethod(resolve)
 
 
 def masked_schema_base(model: type[models.Model], names: list[str]) -> type[Schema]:
