@@ -164,30 +164,45 @@ def timeliness(
     Rates are percentages with one decimal (None when nothing was resolved), hours are working hours.
     """
     now = now or timezone.now()
-    labels = _labels()
-    rollup = division.level != Division.Level.COMMUNITY
     qs = cases_for(user, division, start, end, unscoped=unscoped)
-
-    # 1. one grouped aggregate: the counts of every (category, community, grid, assignee, kind, status); the
-    #    annotations are prefixed so that none shadows a field of Case (on_time) inside the filters
-    keys = (
-        "category_id",
-        "community_id",
-        "community__code",
-        "community__name",
-        "grid_id",
-        "grid__code",
-        "grid__name",
-        "assignee_id",
-        "assignee__username",
-        "assignee__name",
-        "assignee__first_name",
-        "assignee__last_name",
-        "kind",
-        "status",
+    breakdown = _Breakdown()
+    # 1. one grouped aggregate: the counts of every (category, community, grid, assignee, kind, status)
+    for row in _grouped(qs, now):
+        breakdown.add(row)
+    # 2. one streamed pass over the working minutes of the resolved cases, for the medians
+    minutes = (
+        qs.filter(status__in=Case.DONE_STATUSES, work_minutes__isnull=False)
+        .values_list("category_id", "community_id", "grid_id", "assignee_id", "work_minutes")
+        .iterator(chunk_size=2000)
     )
-    rows = list(
-        qs.values(*keys).annotate(
+    for category_id, community_id, grid_id, assignee_id, value in minutes:
+        breakdown.add_minutes(category_id, community_id, grid_id, assignee_id, value)
+    return breakdown.report(division, start, end, now)
+
+
+_GROUP_KEYS = (
+    "category_id",
+    "community_id",
+    "community__code",
+    "community__name",
+    "grid_id",
+    "grid__code",
+    "grid__name",
+    "assignee_id",
+    "assignee__username",
+    "assignee__name",
+    "assignee__first_name",
+    "assignee__last_name",
+    "kind",
+    "status",
+)
+
+
+def _grouped(qs: QuerySet, now: datetime.datetime) -> list[dict[str, Any]]:
+    """The counts of every combination of :data:`_GROUP_KEYS`; the annotations are prefixed so that none shadows
+    a field of Case (on_time) inside the filters."""
+    return list(
+        qs.values(*_GROUP_KEYS).annotate(
             n=Count("pk"),
             n_on_time=Count("pk", filter=Q(on_time=True)),
             n_late=Count("pk", filter=Q(on_time=False)),
@@ -199,109 +214,118 @@ def timeliness(
         )
     )
 
-    # 2. the categories (a small table), for the tier (Category.is_same_day) and the top-level category
-    categories = {c.pk: c for c in Category.objects.only("pk", "parent_id", "code", "name", "rule", "amount", "sort")}
 
-    def root(category_id: int) -> Category:
-        cat, seen = categories[category_id], set()
-        while cat.parent_id and cat.parent_id in categories and cat.pk not in seen:
+class _Breakdown:
+    """The report's running tallies: overall, per tier and per category, top category, community, grid and
+    assignee, with the names of their rows."""
+
+    def __init__(self) -> None:
+        # the categories (a small table), for the tier (Category.is_same_day) and the top-level category
+        self.categories = {
+            c.pk: c for c in Category.objects.only("pk", "parent_id", "code", "name", "rule", "amount", "sort")
+        }
+        self.total = _Tally()
+        self.tiers = {t: _Tally() for t in TIERS}
+        self.by: dict[str, dict[Any, _Tally]] = {"category": {}, "top": {}, "community": {}, "grid": {}, "assignee": {}}
+        self.names: dict[str, dict[Any, dict[str, Any]]] = {k: {} for k in self.by}
+        self.by_kind = dict.fromkeys(Case.Kind.values, 0)
+        self.by_status = dict.fromkeys(STATUS_GROUPS, 0)
+        self.escalated = self.rated = self.sat_sum = self.sat_high = 0
+
+    def root(self, category_id: int) -> Category:
+        """The top-level category of a category (cycles in bad data stop the walk)."""
+        cat, seen = self.categories[category_id], set()
+        while cat.parent_id and cat.parent_id in self.categories and cat.pk not in seen:
             seen.add(cat.pk)
-            cat = categories[cat.parent_id]
+            cat = self.categories[cat.parent_id]
         return cat
 
-    def tier(category_id: int) -> str:
-        return "same_day" if categories[category_id].is_same_day else "within_week"
+    def tier(self, category_id: int) -> str:
+        return "same_day" if self.categories[category_id].is_same_day else "within_week"
 
-    total = _Tally()
-    tiers = {t: _Tally() for t in TIERS}
-    by: dict[str, dict[Any, _Tally]] = {"category": {}, "top": {}, "community": {}, "grid": {}, "assignee": {}}
-    names: dict[str, dict[Any, dict[str, Any]]] = {k: {} for k in by}
-    by_kind = dict.fromkeys(Case.Kind.values, 0)
-    by_status = dict.fromkeys(STATUS_GROUPS, 0)
-    escalated = rated = sat_sum = sat_high = 0
-
-    def row_keys(category_id: int, community_id: int, grid_id: int | None, assignee_id: int | None) -> dict:
+    def keys(self, category_id: int, community_id: int, grid_id: int | None, assignee_id: int | None) -> dict:
         return {
             "category": category_id,
-            "top": root(category_id).pk,
+            "top": self.root(category_id).pk,
             "community": community_id,
             "grid": (community_id, grid_id),  # cases without a grid stay apart per community
             "assignee": assignee_id,
         }
 
-    for row in rows:
+    def add(self, row: dict[str, Any]) -> None:
+        """Count one row of the grouped query; rejected and merged cases are counted apart, not in the rates."""
         group = status_group(row["status"])
-        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
-        by_status[group] += row["n"]
+        self.by_kind[row["kind"]] = self.by_kind.get(row["kind"], 0) + row["n"]
+        self.by_status[group] += row["n"]
         if group in ("rejected", "merged"):
-            continue
-        escalated += row["n_escalated"]
-        rated += row["n_rated"]
-        sat_sum += row["sat_sum"] or 0
-        sat_high += row["n_sat_high"]
-        total.add(group, row)
-        tiers[tier(row["category_id"])].add(group, row)
-        for dim, key in row_keys(row["category_id"], row["community_id"], row["grid_id"], row["assignee_id"]).items():
-            by[dim].setdefault(key, _Tally()).add(group, row)
-            if key not in names[dim]:
-                names[dim][key] = _row_name(dim, key, row, categories, root)
+            return
+        self.escalated += row["n_escalated"]
+        self.rated += row["n_rated"]
+        self.sat_sum += row["sat_sum"] or 0
+        self.sat_high += row["n_sat_high"]
+        self.total.add(group, row)
+        self.tiers[self.tier(row["category_id"])].add(group, row)
+        for dim, key in self.keys(row["category_id"], row["community_id"], row["grid_id"], row["assignee_id"]).items():
+            self.by[dim].setdefault(key, _Tally()).add(group, row)
+            if key not in self.names[dim]:
+                self.names[dim][key] = _row_name(dim, key, row, self.categories, self.root)
 
-    # 3. one streamed pass over the working minutes of the resolved cases, for the medians
-    minutes = (
-        qs.filter(status__in=Case.DONE_STATUSES, work_minutes__isnull=False)
-        .values_list("category_id", "community_id", "grid_id", "assignee_id", "work_minutes")
-        .iterator(chunk_size=2000)
-    )
-    for category_id, community_id, grid_id, assignee_id, value in minutes:
-        total.minutes.append(value)
-        tiers[tier(category_id)].minutes.append(value)
-        for dim, key in row_keys(category_id, community_id, grid_id, assignee_id).items():
-            if key in by[dim]:
-                by[dim][key].minutes.append(value)
+    def add_minutes(
+        self, category_id: int, community_id: int, grid_id: int | None, assignee_id: int | None, value: int
+    ) -> None:
+        """One resolved case's working minutes, for the medians of every row it counts in."""
+        self.total.minutes.append(value)
+        self.tiers[self.tier(category_id)].minutes.append(value)
+        for dim, key in self.keys(category_id, community_id, grid_id, assignee_id).items():
+            if key in self.by[dim]:
+                self.by[dim][key].minutes.append(value)
 
-    def table(dim: str, order: Any) -> list[dict[str, Any]]:
-        out = [{**names[dim][key], **tally.figures()} for key, tally in by[dim].items()]
+    def table(self, dim: str, order: Any) -> list[dict[str, Any]]:
+        out = [{**self.names[dim][key], **tally.figures()} for key, tally in self.by[dim].items()]
         return sorted(out, key=order)
 
-    overall = total.figures()
-    return {
-        "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "division": {
-            "code": division.code,
-            "name": division.name,
-            "level": division.level,
-            "full_name": division.full_name,
-        },
-        "generated_at": timezone.localtime(now).isoformat(timespec="seconds"),
-        "total": sum(by_status.values()),
-        "counted": overall["cases"],
-        "by_kind": [{"kind": k, "name": str(Case.Kind(k).label), "cases": n} for k, n in by_kind.items()],
-        "by_status": [{"group": g, "name": labels[g], "cases": by_status[g]} for g in STATUS_GROUPS],
-        "open": overall["open"],
-        "resolved": overall["resolved"],
-        "resolved_on_time": overall["resolved_on_time"],
-        "resolved_late": overall["resolved_late"],
-        "rejected": by_status["rejected"],
-        "merged": by_status["merged"],
-        "same_day": {"name": labels["same_day"], **tiers["same_day"].figures()},
-        "within_week": {"name": labels["within_week"], **tiers["within_week"].figures()},
-        "on_time_rate": overall["on_time_rate"],
-        "median_hours": overall["median_hours"],
-        "mean_hours": overall["mean_hours"],
-        "overdue_open": overall["overdue_open"],
-        "overdue": overall["overdue"],
-        "escalated": escalated,
-        "satisfaction": {
-            "rated": rated,
-            "average": round_half_up(sat_sum / rated, 2) if rated else None,
-            "high_share": percent(sat_high, rated),
-        },
-        "by_top_category": table("top", lambda r: (r["sort"], r["code"])),
-        "by_category": table("category", lambda r: (r["sort"], r["code"])),
-        "by_community": table("community", lambda r: r["code"]) if rollup else [],
-        "by_grid": table("grid", lambda r: (r["community"], r["code"] == "", r["code"])),
-        "by_assignee": table("assignee", lambda r: (r["name"] == "", -r["cases"], r["name"])),
-    }
+    def report(self, division: Division, start: datetime.date, end: datetime.date, now: datetime.datetime) -> dict:
+        """The report as :func:`timeliness` returns it."""
+        labels, overall, by_status = _labels(), self.total.figures(), self.by_status
+        rollup = division.level != Division.Level.COMMUNITY
+        return {
+            "period": {"start": start.isoformat(), "end": end.isoformat()},
+            "division": {
+                "code": division.code,
+                "name": division.name,
+                "level": division.level,
+                "full_name": division.full_name,
+            },
+            "generated_at": timezone.localtime(now).isoformat(timespec="seconds"),
+            "total": sum(by_status.values()),
+            "counted": overall["cases"],
+            "by_kind": [{"kind": k, "name": str(Case.Kind(k).label), "cases": n} for k, n in self.by_kind.items()],
+            "by_status": [{"group": g, "name": labels[g], "cases": by_status[g]} for g in STATUS_GROUPS],
+            "open": overall["open"],
+            "resolved": overall["resolved"],
+            "resolved_on_time": overall["resolved_on_time"],
+            "resolved_late": overall["resolved_late"],
+            "rejected": by_status["rejected"],
+            "merged": by_status["merged"],
+            "same_day": {"name": labels["same_day"], **self.tiers["same_day"].figures()},
+            "within_week": {"name": labels["within_week"], **self.tiers["within_week"].figures()},
+            "on_time_rate": overall["on_time_rate"],
+            "median_hours": overall["median_hours"],
+            "mean_hours": overall["mean_hours"],
+            "overdue_open": overall["overdue_open"],
+            "overdue": overall["overdue"],
+            "escalated": self.escalated,
+            "satisfaction": {
+                "rated": self.rated,
+                "average": round_half_up(self.sat_sum / self.rated, 2) if self.rated else None,
+                "high_share": percent(self.sat_high, self.rated),
+            },
+            "by_top_category": self.table("top", lambda r: (r["sort"], r["code"])),
+            "by_category": self.table("category", lambda r: (r["sort"], r["code"])),
+            "by_community": self.table("community", lambda r: r["code"]) if rollup else [],
+            "by_grid": self.table("grid", lambda r: (r["community"], r["code"] == "", r["code"])),
+            "by_assignee": self.table("assignee", lambda r: (r["name"] == "", -r["cases"], r["name"])),
+        }
 
 
 def _row_name(dim: str, key: Any, row: dict[str, Any], categories: dict[int, Category], root: Any) -> dict[str, Any]:
@@ -349,6 +373,9 @@ def _rate(value: float | None) -> float | None:
     return None if value is None else round(value / 100, 4)
 
 
+PCT, DEC1, DEC2 = "0.0%", "0.0", "0.00"  # the workbook's number formats
+
+
 def timeliness_xlsx(data: dict[str, Any]) -> bytes:
     """The report as an XLSX workbook: 汇总 (headline figures), 按分类, 按社区 (roll-ups only), 按网格, 按承办人.
 
@@ -357,10 +384,48 @@ def timeliness_xlsx(data: dict[str, Any]) -> bytes:
     from openpyxl.styles import Font
 
     bold = Font(bold=True)
-    pct, dec1, dec2 = "0.0%", "0.0", "0.00"
     wb = Workbook()
     ws = wb.active
     ws.title = _("汇总")
+    ws.append([_("项目"), _("数值")])
+    for label, value, fmt in _summary_rows(data):
+        ws.append([label, value])
+        if fmt:
+            ws.cell(row=ws.max_row, column=2).number_format = fmt
+    for cell in ws[1]:
+        cell.font = bold
+    _fit(ws)
+    figures = [
+        (_("件数"), "cases", None),
+        (_("已办结"), "resolved", None),
+        (_("按时办结"), "resolved_on_time", None),
+        (_("按时办结率"), "on_time_rate", PCT),
+        (_("中位办理时长（工作小时）"), "median_hours", DEC1),
+        (_("超期"), "overdue", None),
+        (_("超期未办结"), "overdue_open", None),
+    ]
+    for title, heads, rows in _breakdown_sheets(data):
+        ws = wb.create_sheet(title=title[:31])
+        ws.append([h for h, _get in heads] + [h for h, _key, _fmt in figures])
+        for cell in ws[1]:
+            cell.font = bold
+        for r in rows:
+            values = [get(r) for _h, get in heads]
+            for _h, key, fmt in figures:
+                values.append(_rate(r[key]) if fmt == PCT else r[key])
+            ws.append(values)
+            for offset, (_h, _key, fmt) in enumerate(figures, start=len(heads) + 1):
+                if fmt:
+                    ws.cell(row=ws.max_row, column=offset).number_format = fmt
+        ws.freeze_panes = "A2"
+        _fit(ws)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _summary_rows(data: dict[str, Any]) -> list[tuple[str, Any, str | None]]:
+    """The 汇总 sheet: (label, value, number format) of each headline figure."""
     sat = data["satisfaction"]
     summary: list[tuple[str, Any, str | None]] = [
         (
@@ -380,7 +445,7 @@ def timeliness_xlsx(data: dict[str, Any]) -> bytes:
         (_("纳入统计（不含不予受理、已合并）"), data["counted"], None),
         (_("已办结"), data["resolved"], None),
         (_("按时办结"), data["resolved_on_time"], None),
-        (_("按时办结率"), _rate(data["on_time_rate"]), pct),
+        (_("按时办结率"), _rate(data["on_time_rate"]), PCT),
     ]
     for key in TIERS:
         t = data[key]
@@ -388,38 +453,25 @@ def timeliness_xlsx(data: dict[str, Any]) -> bytes:
             (_("%(t)s：件数") % {"t": t["name"]}, t["cases"], None),
             (_("%(t)s：已办结") % {"t": t["name"]}, t["resolved"], None),
             (_("%(t)s：按时办结") % {"t": t["name"]}, t["resolved_on_time"], None),
-            (_("%(t)s：按时办结率") % {"t": t["name"]}, _rate(t["on_time_rate"]), pct),
+            (_("%(t)s：按时办结率") % {"t": t["name"]}, _rate(t["on_time_rate"]), PCT),
             (_("%(t)s：超期未办结") % {"t": t["name"]}, t["overdue_open"], None),
         ]
     summary += [
-        (_("中位办理时长（工作小时）"), data["median_hours"], dec1),
-        (_("平均办理时长（工作小时）"), data["mean_hours"], dec1),
+        (_("中位办理时长（工作小时）"), data["median_hours"], DEC1),
+        (_("平均办理时长（工作小时）"), data["mean_hours"], DEC1),
         (_("超期（超期办结 + 超期未办结）"), data["overdue"], None),
         (_("超期办结"), data["resolved_late"], None),
         (_("超期未办结"), data["overdue_open"], None),
         (_("督办"), data["escalated"], None),
         (_("满意度评价数"), sat["rated"], None),
-        (_("满意度平均分（1–5）"), sat["average"], dec2),
-        (_("满意率（4–5分）"), _rate(sat["high_share"]), pct),
+        (_("满意度平均分（1–5）"), sat["average"], DEC2),
+        (_("满意率（4–5分）"), _rate(sat["high_share"]), PCT),
     ]
-    ws.append([_("项目"), _("数值")])
-    for label, value, fmt in summary:
-        ws.append([label, value])
-        if fmt:
-            ws.cell(row=ws.max_row, column=2).number_format = fmt
-    for cell in ws[1]:
-        cell.font = bold
-    _fit(ws)
+    return summary
 
-    figures = [
-        (_("件数"), "cases", None),
-        (_("已办结"), "resolved", None),
-        (_("按时办结"), "resolved_on_time", None),
-        (_("按时办结率"), "on_time_rate", pct),
-        (_("中位办理时长（工作小时）"), "median_hours", dec1),
-        (_("超期"), "overdue", None),
-        (_("超期未办结"), "overdue_open", None),
-    ]
+
+def _breakdown_sheets(data: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]], list[dict[str, Any]]]]:
+    """The breakdown sheets: (title, naming columns with their getters, rows)."""
     tier_names = {k: data[k]["name"] for k in TIERS}
     sheets: list[tuple[str, list[tuple[str, Any]], list[dict[str, Any]]]] = [
         (
@@ -453,21 +505,4 @@ def timeliness_xlsx(data: dict[str, Any]) -> bytes:
         ),
         (_("按承办人"), [(_("承办人"), lambda r: r["name"])], data["by_assignee"]),
     ]
-    for title, heads, rows in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        ws.append([h for h, _get in heads] + [h for h, _key, _fmt in figures])
-        for cell in ws[1]:
-            cell.font = bold
-        for r in rows:
-            values = [get(r) for _h, get in heads]
-            for _h, key, fmt in figures:
-                values.append(_rate(r[key]) if fmt == pct else r[key])
-            ws.append(values)
-            for offset, (_h, _key, fmt) in enumerate(figures, start=len(heads) + 1):
-                if fmt:
-                    ws.cell(row=ws.max_row, column=offset).number_format = fmt
-        ws.freeze_panes = "A2"
-        _fit(ws)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return sheets
