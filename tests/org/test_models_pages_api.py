@@ -22,6 +22,7 @@ class TestDivision(ModelTestCase):
 
 class TestGrid(ModelTestCase):
     viewset = GridViewSet
+    bulk_edit = ("description", "已于本月完成网格调整")
 
     def make(self, world, community):
         n = next(_seq)

@@ -39,6 +39,7 @@ def make_household(community, **extra):
 
 class TestPerson(ModelTestCase):
     viewset = PersonViewSet
+    bulk_edit = ("registration_status", "floating")
 
     def make(self, world, community):
         tag, _ = Tag.objects.get_or_create(community=community, name="独居老人")

@@ -44,6 +44,8 @@ class ModelTestCase:
     personal_values: ClassVar[dict[str, str]] = {}
     #: further form data of a workflow step for the workflow test, by step name (e.g. an assignee)
     step_data: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: for a model with a bulk edit form: (field, value) the bulk edit test sets on rows of community A
+    bulk_edit: ClassVar[tuple[str, Any] | None] = None
 
     # -- to be provided by each model's test --------------------------------------------------------
     def make(self, world: Any, community: Any) -> Any:  # pragma: no cover - abstract
@@ -221,6 +223,65 @@ class ModelTestCase:
         if getattr(self.model, "audited", False):  # not the change log itself, the access log, import jobs
             assert logged.exists()
             assert str(logged.first().get_action_display()) in response.content.decode()
+
+    def test_bulk_edit_changes_only_rows_in_scope_each_audited(self, client, world):
+        if self.viewset.bulk_edit_form is None:
+            pytest.skip("the model has no bulk edit")
+        assert self.bulk_edit is not None, "a model with a bulk edit form declares bulk_edit = (field, value)"
+        name, value = self.bulk_edit
+        mine, other, foreign = self.make(world, world.a), self.make(world, world.a), self.make(world, world.b)
+        self.login(client, world, self.manager)
+        pks = [mine.pk, other.pk, foreign.pk]
+        form = client.post(self.url("bulk_edit"), {"pk": pks})
+        assert form.status_code == 200 and set(form.context["objects"]) == {mine, other}
+        response = client.post(self.url("bulk_edit"), {"pk": pks, "_apply": "1", name: value})
+        assert response.status_code == 302, [str(m) for m in response.wsgi_request._messages]
+        for obj in (mine, other):
+            obj.refresh_from_db()
+            stored = getattr(obj, f"{name}_id", getattr(obj, name))
+            assert str(stored) == str(value), (name, stored)
+            change = ObjectChange.objects.filter(object_id=str(obj.pk), action="update").latest("time")
+            assert change.user == world.users[self.manager] and change.source == "web"
+        foreign_before = getattr(foreign, f"{name}_id", getattr(foreign, name))
+        foreign.refresh_from_db()
+        assert getattr(foreign, f"{name}_id", getattr(foreign, name)) == foreign_before
+
+    def test_import_from_the_template_previews_then_commits_in_scope(self, client, world):
+        if self.viewset.importer is None:
+            pytest.skip("the model has no import")
+        if not scoping.has_perm(world.users[self.manager], self.model, "import"):
+            pytest.skip(f"{self.manager} may not import this model")
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from tongxin.core.models import ImportJob
+
+        self.login(client, world, self.viewer)
+        assert client.get(self.url("import")).status_code == 403
+        self.login(client, world, self.manager)
+        assert client.get(self.url("import")).status_code == 200
+        template = client.get(self.url("import"), {"template": 1})
+        assert template.status_code == 200 and template.content[:2] == b"PK"
+        data = {"file": SimpleUploadedFile("模板.xlsx", template.content)}
+        if self.viewset.importer.needs_community:
+            data["community"] = world.a.pk
+        response = client.post(self.url("import"), data)
+        job = ImportJob.objects.filter(user=world.users[self.manager]).latest("pk")
+        assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+        assert job.status == ImportJob.Status.PREVIEW, job.error  # the dry run (the test's task runner is immediate)
+        assert job.summary["rows"] >= 1
+        for problem in job.problems:  # a refused row names its row and what is wrong
+            assert (problem["row"] and problem.get("errors")) or problem.get("warnings")
+        before = self.model._default_manager.count()
+        assert client.post(job.get_absolute_url()).status_code == 302
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.DONE
+        created = job.summary.get("created", 0)
+        assert self.model._default_manager.count() == before + created
+        if created:
+            assert (
+                scoping.restrict(self.model._default_manager.all(), world.users[self.manager], "view").count()
+                >= created
+            )
 
     def test_bulk_delete_touches_only_rows_in_scope(self, client, world):
         if "bulk_delete" not in self.viewset.actions:
