@@ -32,6 +32,18 @@ from tongxin.registry.generate.words import (
 )
 
 
+def _birth_text(birth: datetime.date, style: float) -> str:
+    """A birth date written as a register of that style (``style`` in [0, 1), drawn once per household) writes
+    it: ``1980-01-02``, ``19800102``, ``1980/1/2`` or ``1980年1月2日``."""
+    if style < 0.7:
+        return birth.isoformat()
+    if style < 0.85:
+        return f"{birth:%Y%m%d}"
+    if style < 0.95:
+        return f"{birth.year}/{birth.month}/{birth.day}"
+    return f"{birth.year}年{birth.month}月{birth.day}日"
+
+
 def _size_table(mean: float) -> list[float]:
     """Cumulative weights of sizes 1..7: :data:`SIZE_WEIGHTS` exponentially tilted to ``mean``."""
 
@@ -372,14 +384,7 @@ class _Generator:
             for rel, male, age, surname, marital, eth in self.makeup(size):
                 id_number, birth = self.id_number(region, age, male)
                 real_age = age_on(birth, ref)
-                if date_style < 0.7:
-                    birth_text = birth.isoformat()
-                elif date_style < 0.85:
-                    birth_text = f"{birth:%Y%m%d}"
-                elif date_style < 0.95:
-                    birth_text = f"{birth.year}/{birth.month}/{birth.day}"
-                else:
-                    birth_text = f"{birth.year}年{birth.month}月{birth.day}日"
+                birth_text = _birth_text(birth, date_style)
                 household.append(
                     {
                         "户号": number,
