@@ -67,7 +67,6 @@ class VisitViewSet(ObjectViewSet):
     filterset = VisitFilterSet
     form = VisitForm
     select_related = ("community", "grid")
-    prefetch_related = ("photos",)
     workflow = WORKFLOW
     step_form = VisitStepForm
     files = "photos"

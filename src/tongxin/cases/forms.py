@@ -15,7 +15,6 @@ from tongxin.cases.workflow import due_for
 from tongxin.core import normalize, scoping
 from tongxin.core.forms import MultipleFileField, ScopedModelForm, style
 from tongxin.core.forms import StepForm as CoreStepForm
-from tongxin.core.privacy import mask
 from tongxin.org.models import Division
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -77,19 +76,12 @@ class CaseForm(ScopedModelForm):
             for name in ("community", "reported_at", "source", "kind"):
                 self.fields[name].disabled = True
             del self.fields["photos"]
-        # the reporter's phone is personal data: never sent back to the browser in clear
-        self.stored_phone = self.instance.reporter_phone if self.instance.pk else ""
-        if self.stored_phone:
-            self.initial["reporter_phone"] = ""
-            self.fields["reporter_phone"].widget.attrs["placeholder"] = (
-                mask(self.stored_phone) + "  " + str(_("（留空表示不修改）"))
-            )
 
     def clean_reporter_phone(self) -> str:
-        """A normalised phone (kept as stored when left blank on an existing case)."""
+        """A normalised phone (left blank on an existing case, ScopedModelForm keeps the stored one)."""
         text = (self.cleaned_data.get("reporter_phone") or "").strip()
         if not text:
-            return self.stored_phone
+            return ""
         value, ok = normalize.phone(text)
         if not ok:
             raise forms.ValidationError(_("无法识别的电话号码“%(v)s”（手机 11 位，座机请带区号）") % {"v": text})

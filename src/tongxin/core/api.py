@@ -279,9 +279,8 @@ def workflow_endpoints(router: Router, viewset: Any, *, out: type[Schema], body:
             form = viewset.step_form(data={k: v for k, v in payload.dict().items() if v is not None}, obj=obj)
             if not form.is_valid():
                 return Status(422, {"detail": _("数据校验失败"), "errors": _form_errors(form)})
-            data = {k: v for k, v in form.cleaned_data.items() if k not in ("note", "photos") and v not in (None, "")}
             try:
-                workflow.take(request.user, obj, step.name, note=form.cleaned_data.get("note") or "", **data)
+                workflow.take_form(request.user, obj, step.name, form.cleaned_data)
             except ValidationError as exc:
                 return invalid(exc)
             return viewset.queryset().get(pk=obj.pk)

@@ -215,6 +215,12 @@ class Workflow:
             step.notify(ctx)
         return ctx
 
+    def take_form(self, user: Actor, obj: models.Model, name: str, cleaned: dict[str, Any]) -> Context:
+        """Take step ``name`` with the cleaned data of the viewset's step form (the page and the API both post
+        one): its ``note``, its ``photos`` and the further inputs the step names."""
+        data = {k: v for k, v in cleaned.items() if k not in ("note", "photos") and v not in (None, "")}
+        return self.take(user, obj, name, note=cleaned.get("note") or "", files=cleaned.get("photos") or [], **data)
+
     def record(self, ctx: Context, apply: Callable[[Context], Any] | None = None) -> None:
         """Inside the caller's transaction, with the row locked: apply the step to ``ctx.obj`` (``apply``, else
         the step's own), set its status, save it as one change-log entry (action 流程, the state before the

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import crypto, idnumber, normalize, scoping
 from tongxin.core.forms import BulkEditForm, ScopedModelForm
-from tongxin.core.privacy import mask
 from tongxin.org.models import Division, Grid
 from tongxin.registry.models import (
     HEAD_RELATIONSHIPS,
@@ -36,8 +35,8 @@ class CommunityForm(ScopedModelForm):
 
 
 class PersonForm(CommunityForm):
-    """Add or edit a resident. Stored ID numbers and phones are never put into the page: the fields show
-    a masked placeholder, and left blank they keep the stored value."""
+    """Add or edit a resident. Stored ID numbers and phones are never put into the page (ScopedModelForm: the
+    fields show a masked placeholder, and left blank they keep the stored value)."""
 
     class Meta:
         model = Person
@@ -77,8 +76,6 @@ class PersonForm(CommunityForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
-    SECRET = ("id_number", "phone", "phone_other")
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = self.fields["group"].queryset.filter(level=Division.Level.GROUP)
@@ -90,13 +87,6 @@ class PersonForm(CommunityForm):
             for name in ("life_status", "life_status_date"):
                 self.fields[name].disabled = True
             self.fields["life_status"].help_text = _("迁出、死亡请在居民页面的“人员状态”中办理")
-        self.stored = {}
-        for name in self.SECRET:
-            value = getattr(self.instance, name, "") if self.instance.pk else ""
-            self.stored[name] = value
-            if value:
-                self.initial[name] = ""
-                self.fields[name].widget.attrs["placeholder"] = mask(value) + "  " + str(_("（留空表示不修改）"))
 
     def clean_life_status(self):
         if self.instance.pk:
@@ -131,10 +121,6 @@ class PersonForm(CommunityForm):
                 "community",
                 _("该居民仍是本社区某户的成员：跨社区迁移请由原社区办理迁出，再由新社区登记（或导入花名册）"),
             )
-        for name in self.SECRET:
-            if not data.get(name) and self.stored.get(name):
-                data[name] = self.stored[name]
-                setattr(self.instance, name, self.stored[name])
         number = data.get("id_number")
         if number and "id_number" not in self.errors:
             try:

@@ -68,8 +68,6 @@ class ObjectViewSet:
     prefetch_related: ClassVar[tuple[str, ...]] = ()
     detail_fields: ClassVar[tuple[str, ...]] = ()
     detail_template: ClassVar[str] = "core/object_detail.html"
-    #: the fragment a reveal shows in the detail page's reveal box (``values``: field → clear value, ``rows``)
-    reveal_template: ClassVar[str] = "core/_revealed.html"
     #: the model's workflow table (core.workflow): step buttons and forms, the step page and API endpoints
     workflow: ClassVar[Workflow | None] = None
     #: the form of a step's input (``note``, and the fields the steps name)
@@ -90,8 +88,9 @@ class ObjectViewSet:
         qs = cls.model._default_manager.all()
         if cls.select_related:
             qs = qs.select_related(*cls.select_related)
-        if cls.prefetch_related:
-            qs = qs.prefetch_related(*cls.prefetch_related)
+        prefetch = (*cls.prefetch_related, *((cls.files,) if cls.files not in ("", *cls.prefetch_related) else ()))
+        if prefetch:  # the declared files too: the API lists them for every row
+            qs = qs.prefetch_related(*prefetch)
         return qs
 
     @classmethod
@@ -409,16 +408,8 @@ class ObjectStepView(ViewSetView):
             )
             messages.error(request, _("操作失败：%(e)s") % {"e": errs})
             return HttpResponseRedirect(back)
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("note", "photos") and v not in (None, "")}
         try:
-            workflow.take(
-                request.user,
-                obj,
-                step,
-                note=form.cleaned_data.get("note") or "",
-                files=form.cleaned_data.get("photos") or [],
-                **data,
-            )
+            workflow.take_form(request.user, obj, step, form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, _("%(step)s失败：%(e)s") % {"step": label, "e": error_text(exc)})
         except PermissionDenied:
@@ -437,7 +428,7 @@ class ObjectRevealView(ViewSetView):
         obj = scoping.get_scoped_object(self.viewset.queryset(), request.user, "view", pk=pk)
         values = privacy.reveal(request.user, obj)
         rows = [(self.model._meta.get_field(name).verbose_name, value) for name, value in values.items()]
-        return render(request, self.viewset.reveal_template, {"object": obj, "values": values, "rows": rows})
+        return render(request, "core/_revealed.html", {"object": obj, "values": values, "rows": rows})
 
 
 def object_changes(obj: models.Model) -> models.QuerySet:
