@@ -135,59 +135,74 @@ def _total_memory(r: dict[str, Any]) -> int:
     return r["peak_rss"] + (processes * r.get("children_peak_rss", 0) if processes > 1 else 0)
 
 
-def _database_section(kind: str, res: dict[str, Any], run: dict[str, Any]) -> list[str]:
-    label = DB_LABELS[kind]
-    version = run["versions"].get(kind, "")
-    ceiling, first, iex = res["ceiling"], res["import"], res["iexport"]
-    unchanged, changed = res["unchanged"], res["changed"]
+def _measurement_row(title: str, r: dict[str, Any], top: float, rows: int | None = None) -> str:
+    """One measurement's row of a database's table, its rate also as a share of the ceiling rate ``top``."""
+    rr = rate(r)
+    cpu = _s(r["cpu_seconds"]) if "cpu_seconds" in r else "–"
+    load = f"{r['load_mean']:.1f}" if "load_mean" in r else "–"
+    return (
+        f"| {title} | {_n(rows if rows is not None else r['rows'])} | {_s(r['seconds'])} | {_n(rr)} "
+        f"| {_pct(rr / top) if top else '–'} | {cpu} | {_memory(r)} | {load} |"
+    )
+
+
+def _measurement_table(kind: str, res: dict[str, Any], run: dict[str, Any]) -> list[str]:
+    """A database's side-by-side table: the ceiling, the write floor (when measured), Tongxin's imports and
+    django-import-export's samples."""
+    ceiling, iex = res["ceiling"], res["iexport"]
     top = rate(ceiling)
     copy = "`COPY`, psycopg `cursor.copy`" if kind == "postgres" else "`executemany`, one transaction"
-    lines = [f"#### {label} {version}", ""]
-    lines += [
+    lines = [
         "| measurement | rows | time | rows/s | vs ceiling | Python CPU | peak RSS | load |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-
-    def row(title: str, r: dict[str, Any], rows: int | None = None) -> str:
-        rr = rate(r)
-        cpu = _s(r["cpu_seconds"]) if "cpu_seconds" in r else "–"
-        load = f"{r['load_mean']:.1f}" if "load_mean" in r else "–"
-        return (
-            f"| {title} | {_n(rows if rows is not None else r['rows'])} | {_s(r['seconds'])} | {_n(rr)} "
-            f"| {_pct(rr / top) if top else '–'} | {cpu} | {_memory(r)} | {load} |"
-        )
-
-    lines.append(row(f"ceiling: read the file + load the raw rows into a plain table ({copy})", ceiling))
+    lines.append(
+        _measurement_row(f"ceiling: read the file + load the raw rows into a plain table ({copy})", ceiling, top)
+    )
     floor = res.get("floor")
     if floor:
         lines.append(
-            row(
+            _measurement_row(
                 "write floor: the import's own finished rows (persons, households, memberships, name readings, "
                 f"change log: {_n(floor['changes'])} entries) `COPY`'d into the real, indexed tables, one transaction",
                 floor,
+                top,
             )
         )
-    lines.append(row("**Tongxin import** (read + validate + upsert + households + memberships + audit)", first))
     lines.append(
-        row(
+        _measurement_row(
+            "**Tongxin import** (read + validate + upsert + households + memberships + audit)", res["import"], top
+        )
+    )
+    lines.append(
+        _measurement_row(
             f"django-import-export {run['machine']['import_export']}, default settings "
             f"(first {_n(iex['rows'])} rows; time of `import_data` only)",
             iex,
+            top,
         )
     )
     if "iexport_after" in res:
         lines.append(
-            row(
+            _measurement_row(
                 "django-import-export again, after Tongxin's import (a fresh empty copy, once the server settled"
                 + (f": {res['settled_seconds']:,.0f} s" if "settled_seconds" in res else "")
                 + ")",
                 res["iexport_after"],
+                top,
             )
         )
-    lines.append(row("Tongxin re-import of the unchanged file", unchanged))
-    lines.append(row(f"Tongxin import of the {100 // CHANGED_EVERY} %-changed file", changed))
-    lines.append("")
-    s1, s2, s3 = first["summary"], unchanged["summary"], changed["summary"]
+    lines.append(_measurement_row("Tongxin re-import of the unchanged file", res["unchanged"], top))
+    lines.append(_measurement_row(f"Tongxin import of the {100 // CHANGED_EVERY} %-changed file", res["changed"], top))
+    return lines
+
+
+def _import_summary(res: dict[str, Any], run: dict[str, Any]) -> str:
+    """The paragraph under a database's table: the import's rate against the ceiling, the write floor and
+    django-import-export, and what each import did."""
+    first, iex, floor = res["import"], res["iexport"], res.get("floor")
+    top = rate(res["ceiling"])
+    s1, s2, s3 = first["summary"], res["unchanged"]["summary"], res["changed"]["summary"]
     expected = run["rows"] // CHANGED_EVERY
     samples = iexport_rates(res)
     ratio = rate(first) / iexport_rate(res) if iexport_rate(res) else 0
@@ -200,7 +215,7 @@ def _database_section(kind: str, res: dict[str, Any], run: dict[str, Any]) -> li
     else:
         versus = f"**{_x(ratio)} django-import-export's rate**"
     floor_share = f" and **{_pct(rate(first) / rate(floor))} of the write floor**" if floor else ""
-    lines.append(
+    return (
         f"Tongxin's import runs at **{_pct(rate(first) / top)} of the ceiling**{floor_share}, {versus}. "
         f"First import: {_n(s1['created'])} persons created, "
         f"{_n(s1['households_created'])} households, {_n(s1['rejected'])} rows rejected, "
@@ -211,8 +226,13 @@ def _database_section(kind: str, res: dict[str, Any], run: dict[str, Any]) -> li
         f"{_n(iex['totals'].get('error', 0))} errors; reading its {_n(iex['rows'])} rows into the `Dataset` "
         f"took a further {_s(iex.get('read_seconds', 0))} (not counted)."
     )
-    lines.append("")
+
+
+def _search_lines(res: dict[str, Any]) -> list[str]:
+    """A database's search part: how the district was seeded (when it was), the latency over the query mix,
+    and a table of it by query kind."""
     seed, search = res.get("seed"), res["search"]
+    lines = []
     if seed and seed.get("seeded"):
         lines.append(
             f"Before the search, {_n(seed['seeded'])} further generated persons were added to "
@@ -237,6 +257,17 @@ def _database_section(kind: str, res: dict[str, Any], run: dict[str, Any]) -> li
         if k:
             lines.append(f"| {label} | {k['n']} | {_ms(k['p50_ms'])} | {_ms(k['p95_ms'])} | {_ms(k['max_ms'])} |")
     lines.append("")
+    return lines
+
+
+def _database_section(kind: str, res: dict[str, Any], run: dict[str, Any]) -> list[str]:
+    """A database's part of the report: its table, the import summary, then the search."""
+    label = DB_LABELS[kind]
+    version = run["versions"].get(kind, "")
+    lines = [f"#### {label} {version}", ""]
+    lines += _measurement_table(kind, res, run)
+    lines += ["", _import_summary(res, run), ""]
+    lines += _search_lines(res)
     return lines
 
 

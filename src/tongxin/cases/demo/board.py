@@ -89,17 +89,29 @@ class BoardPlans:
     def plan_board(self) -> None:
         """Open cases of the last days: a few due today, some overdue and escalated, one suspended, some
         in progress, and one dispute in mediation."""
-        rng, cal, n = self.rng, self.cal, self.p.board
+        cal, n = self.cal, self.p.board
         now_local = self.now.astimezone(self.tz)
-        yesterday = self.today - datetime.timedelta(days=1)
         same_day = [c for c in ("sanitation-waste", "safety-fire", "sanitation", "sanitation-occupy") if c in self.cats]
         week = [c for c in ("facilities", "property", "livelihood", "safety-building") if c in self.cats]
-        director, worker = self.users["director"], self.users["worker"]
         if not same_day or not week:
             return
-        # due today (or on the next working day when today is a day off): last evening and this morning
+        self.board_due_today(n, same_day, now_local)
+        last_workday = cal.previous_workday(self.today)
+        before = cal.previous_workday(last_workday)
+        self.board_overdue(n, same_day, last_workday, before)
+        if "property" in self.cats:
+            self.board_suspended(before)
+        self.board_in_progress(n, week, before, last_workday, now_local)
+        if "neighbour" in self.cats:
+            self.board_dispute(before)
+
+    def board_due_today(self, n: int, same_day: list[str], now_local: datetime.datetime) -> None:
+        """Same-day cases due today (or on the next working day when today is a day off): last evening and
+        this morning; every second one accepted, and some of those assigned."""
+        rng, worker = self.rng, self.users["worker"]
+        yesterday = self.today - datetime.timedelta(days=1)
         times = [self.at(yesterday, 18.6 + 1.1 * k) for k in range(max(1, n // 2))]
-        if now_local.hour >= 9 and cal.is_workday(self.today):
+        if now_local.hour >= 9 and self.cal.is_workday(self.today):
             latest = max(9.05, now_local.hour + now_local.minute / 60 - 0.2)
             times += [self.at(self.today, rng.uniform(9.0, latest)) for _ in range(n - len(times))]
         for k, t in enumerate(sorted(times)):
@@ -107,31 +119,45 @@ class BoardPlans:
             plan = self.board_case(rng.choice(same_day), t, SRC.PHONE if t.hour >= 18 else SRC.PATROL)
             if k % 2:
                 self.open_steps(plan, worker if k % 3 else None, start=False)
-        # overdue: same-day cases of the last working days, never resolved
-        last_workday = cal.previous_workday(self.today)
-        before = cal.previous_workday(last_workday)
+
+    def board_overdue(self, n: int, same_day: list[str], last_workday: datetime.date, before: datetime.date) -> None:
+        """Overdue: same-day cases of the last working days, started but never resolved."""
+        rng = self.rng
         for day in [last_workday] * (n - 2) + [before]:
             plan = self.board_case(rng.choice(same_day), self.at(day, rng.uniform(9.2, 11.5)), SRC.PATROL)
             self.open_steps(plan, self.handler(plan.case.grid), start=True)
-        # suspended: waiting for a spare part
-        if "property" in self.cats:
-            estate, building = rng.choice(self.estates), rng.randint(1, 12)
-            plan = self.board_case(
-                "property",
-                self.at(before, rng.uniform(9.2, 10.5)),
-                SRC.WALK_IN,
-                spot_place=(estate, f"{estate}{building}栋{rng.randint(1, 3)}单元"),
-                title=f"{estate}{building}栋电梯停运",
-                description=f"{estate}{building}栋电梯停运三天，楼上多位老人无法下楼，物业称需更换配件。",
-            )
-            self.open_steps(plan, worker, start=True)
-            when = self.hours_after(plan.case.reported_at, 3)
-            reason = "电梯主板损坏，维保单位已下单更换配件，等待厂家配件到货（预计一周）"
-            status = plan.events[-1].changes.get("status", S.ASSIGNED)
-            changes = {"status": S.SUSPENDED, "suspended_at": when, "suspended_status": status}
-            plan.events.append(Event(when, "suspend", worker, reason, changes))
-            plan.end = when
-        # in progress within the week
+
+    def board_suspended(self, before: datetime.date) -> None:
+        """A suspended case: a lift out of service, waiting for a spare part."""
+        rng, worker = self.rng, self.users["worker"]
+        estate, building = rng.choice(self.estates), rng.randint(1, 12)
+        plan = self.board_case(
+            "property",
+            self.at(before, rng.uniform(9.2, 10.5)),
+            SRC.WALK_IN,
+            spot_place=(estate, f"{estate}{building}栋{rng.randint(1, 3)}单元"),
+            title=f"{estate}{building}栋电梯停运",
+            description=f"{estate}{building}栋电梯停运三天，楼上多位老人无法下楼，物业称需更换配件。",
+        )
+        self.open_steps(plan, worker, start=True)
+        when = self.hours_after(plan.case.reported_at, 3)
+        reason = "电梯主板损坏，维保单位已下单更换配件，等待厂家配件到货（预计一周）"
+        status = plan.events[-1].changes.get("status", S.ASSIGNED)
+        changes = {"status": S.SUSPENDED, "suspended_at": when, "suspended_status": status}
+        plan.events.append(Event(when, "suspend", worker, reason, changes))
+        plan.end = when
+
+    def board_in_progress(
+        self,
+        n: int,
+        week: list[str],
+        before: datetime.date,
+        last_workday: datetime.date,
+        now_local: datetime.datetime,
+    ) -> None:
+        """Cases with a week's time limit in progress, reported on the last two working days or today (a time
+        drawn for today that is not yet past moves to the last working day's afternoon)."""
+        rng, worker = self.rng, self.users["worker"]
         for k in range(n - 1):
             day = [before, last_workday, self.today][k % 3]
             t = self.at(day, rng.uniform(9.1, 11.0))
@@ -144,40 +170,42 @@ class BoardPlans:
             if k == 0:
                 note = "已现场查看，等待责任单位处理"
                 plan.events.append(Event(self.hours_after(plan.case.reported_at, 2.5), "progress", worker, note))
-        # a dispute in mediation: one session so far
-        if "neighbour" in self.cats:
-            day = before
-            a, b = self.parties(False)
-            spot, place = self.location(a, "neighbour")
-            title, text, _agreement = DISPUTES["neighbour"][0]
-            values = {"a": a.name, "b": b.name, "place": place}
-            plan = self.board_case(
-                "neighbour",
-                self.at(day, rng.uniform(9.3, 10.5)),
-                SRC.WALK_IN,
-                who=a,
-                spot_place=(spot, place),
-                title=title,
-                description=text.format(**values),
-            )
-            plan.persons = [r.pk for r in (a, b) if r.pk is not None]
-            plan.mediators = [u for u in dict.fromkeys((director, worker)) if u is not None]
-            plan.dispute = Dispute(
-                case=plan.case,
+
+    def board_dispute(self, day: datetime.date) -> None:
+        """A neighbours' dispute in mediation, reported on ``day``: one session so far."""
+        rng = self.rng
+        director, worker = self.users["director"], self.users["worker"]
+        a, b = self.parties(False)
+        spot, place = self.location(a, "neighbour")
+        title, text, _agreement = DISPUTES["neighbour"][0]
+        values = {"a": a.name, "b": b.name, "place": place}
+        plan = self.board_case(
+            "neighbour",
+            self.at(day, rng.uniform(9.3, 10.5)),
+            SRC.WALK_IN,
+            who=a,
+            spot_place=(spot, place),
+            title=title,
+            description=text.format(**values),
+        )
+        plan.persons = [r.pk for r in (a, b) if r.pk is not None]
+        plan.mediators = [u for u in dict.fromkeys((director, worker)) if u is not None]
+        plan.dispute = Dispute(
+            case=plan.case,
+            community=self.community,
+            parties_text="\n".join(r.name for r in (a, b) if r.pk is None),
+        )
+        self.open_steps(plan, worker, start=True)
+        plan.sessions.append(
+            MediationSession(
                 community=self.community,
-                parties_text="\n".join(r.name for r in (a, b) if r.pk is None),
+                time=self.hours_after(plan.case.reported_at, 4),
+                place=self.p.mediation_room,
+                participants=f"{worker.display_name if worker else ''}；当事人：{a.name}、{b.name}",
+                notes=SESSION_NOTES[0],
+                outcome=MediationSession.Outcome.CONTINUE,
             )
-            self.open_steps(plan, worker, start=True)
-            plan.sessions.append(
-                MediationSession(
-                    community=self.community,
-                    time=self.hours_after(plan.case.reported_at, 4),
-                    place=self.p.mediation_room,
-                    participants=f"{worker.display_name if worker else ''}；当事人：{a.name}、{b.name}",
-                    notes=SESSION_NOTES[0],
-                    outcome=MediationSession.Outcome.CONTINUE,
-                )
-            )
+        )
 
     def board_case(self, code: str, reported: datetime.datetime, source: str, **kwargs: Any) -> Plan:
         """An open case of the last days."""

@@ -59,23 +59,10 @@ class DisputePlans:
         a, b = self.parties(ethnic)
         spot, place = self.location(a, category.code)
         if template is None:
-            pool = DISPUTES[category.code]
-            if category.code == "neighbour" and self.p.code == "530424001002":
-                pool = pool + CHENGGUAN_DISPUTES
-            template = rng.choice(pool)
-        eth = codes.table("ethnicity")
-        values = {
-            "a": a.name,
-            "b": b.name,
-            "ea": eth.name_of(a.ethnicity) or "少数民族",
-            "eb": eth.name_of(b.ethnicity) or "汉族",
-            "place": place if category.code == "neighbour" else "",
-        }
-        title, text, agreement = (t.format(**values) for t in template)
+            template = self.dispute_template(category)
+        title, text, agreement = self.dispute_texts(template, category, a, b, place)
         if source is None:
-            source = self.source_for(Case.Kind.DISPUTE, self.cal.is_workday(day))
-            if ethnic:
-                source = rng.choice((SRC.WALK_IN, SRC.WALK_IN, SRC.PATROL, SRC.PHONE))
+            source = self.dispute_source(day, ethnic)
         reported = reported or self.report_time(day, source)
         plan = self.new_case(category, reported, source, who=a, spot_place=(spot, place), title=title, description=text)
         case = plan.case
@@ -94,11 +81,68 @@ class DisputePlans:
                 (Dispute.Result.MEDIATED, Dispute.Result.FAILED, Dispute.Result.COURT, Dispute.Result.OTHER),
                 (72, 10, 8, 10),
             )[0]
+        hours = self.dispute_hours(case, reported, ethnic)
+        self.mediation_sessions(plan, (a, b), reported, hours, result, ethnic=ethnic)
+        resolution, outcome_fields = self.dispute_resolution(result, agreement)
+        resolved = self.workflow(plan, hours, resolution, assignee=mediator)
+        plan.outcome = {"result": result, "result_date": resolved.astimezone(self.tz).date(), **outcome_fields}
+        return plan
+
+    def dispute_template(self, category: Category) -> tuple[str, str, str]:
+        """A (title, description, agreement) template of the category, drawn (城关社区 has some of its own)."""
+        pool = DISPUTES[category.code]
+        if category.code == "neighbour" and self.p.code == "530424001002":
+            pool = pool + CHENGGUAN_DISPUTES
+        return self.rng.choice(pool)
+
+    def dispute_texts(
+        self, template: tuple[str, str, str], category: Category, a: Resident, b: Resident, place: str
+    ) -> tuple[str, ...]:
+        """The template's title, description and agreement filled in with the parties (names and ethnicities)
+        and, for neighbours, the place."""
+        eth = codes.table("ethnicity")
+        values = {
+            "a": a.name,
+            "b": b.name,
+            "ea": eth.name_of(a.ethnicity) or "少数民族",
+            "eb": eth.name_of(b.ethnicity) or "汉族",
+            "place": place if category.code == "neighbour" else "",
+        }
+        return tuple(t.format(**values) for t in template)
+
+    def dispute_source(self, day: datetime.date, ethnic: bool) -> str:
+        """How a dispute reported on ``day`` came in; an ethnic one mostly in person."""
+        source = self.source_for(Case.Kind.DISPUTE, self.cal.is_workday(day))
+        if ethnic:
+            source = self.rng.choice((SRC.WALK_IN, SRC.WALK_IN, SRC.PATROL, SRC.PHONE))
+        return source
+
+    def dispute_hours(self, case: Case, reported: datetime.datetime, ethnic: bool) -> float:
+        """The working hours until the dispute is resolved; an ethnic one is taken seriously: mediated over
+        several days, within the time limit."""
         hours = self.resolve_hours(case)
-        if ethnic:  # taken seriously: mediated over several days, within the time limit
+        if ethnic:
             hours = (
-                self.cal.working_time_between(reported, case.due_at).total_seconds() / 3600 * rng.uniform(0.35, 0.85)
+                self.cal.working_time_between(reported, case.due_at).total_seconds()
+                / 3600
+                * self.rng.uniform(0.35, 0.85)
             )
+        return hours
+
+    def mediation_sessions(
+        self,
+        plan: Plan,
+        parties: tuple[Resident, Resident],
+        reported: datetime.datetime,
+        hours: float,
+        result: str,
+        *,
+        ethnic: bool,
+    ) -> None:
+        """One to three mediation sessions spread over the dispute's ``hours`` (one when it is handed on
+        elsewhere), the last one's outcome following the ``result``."""
+        rng = self.rng
+        a, b = parties
         n_sessions = rng.choice((1, 2, 2, 3)) if result != Dispute.Result.OTHER else 1
         fractions = sorted(rng.uniform(0.35, 0.95) for _ in range(n_sessions))
         participants = "、".join(u.display_name for u in plan.mediators) + f"；当事人：{a.name}、{b.name}"
@@ -123,22 +167,20 @@ class DisputePlans:
                     outcome=outcome,
                 )
             )
+
+    def dispute_resolution(self, result: str, agreement: str) -> tuple[str, dict[str, str]]:
+        """The resolution text of a dispute with that ``result``, and the dispute's outcome fields."""
         if result == Dispute.Result.MEDIATED:
-            resolution = f"经调解，双方自愿达成协议：{agreement}"
-            outcome_fields = {"agreement": agreement}
-        elif result == Dispute.Result.FAILED:
-            resolution = "经多次调解双方未能达成一致，已告知当事人可通过诉讼途径解决。"
-            outcome_fields = {}
-        elif result == Dispute.Result.COURT:
-            resolution = f"调解不成，已引导当事人向{self.p.court}起诉，社区配合提供情况说明。"
-            outcome_fields = {"transferred_to": self.p.court}
-        else:
-            partner = rng.choice((self.p.police, "司法所", "劳动保障监察大队"))
-            resolution = f"经初步了解，该纠纷需由{partner}处理，已移交并告知当事人。"
-            outcome_fields = {"transferred_to": partner}
-        resolved = self.workflow(plan, hours, resolution, assignee=mediator)
-        plan.outcome = {"result": result, "result_date": resolved.astimezone(self.tz).date(), **outcome_fields}
-        return plan
+            return f"经调解，双方自愿达成协议：{agreement}", {"agreement": agreement}
+        if result == Dispute.Result.FAILED:
+            return "经多次调解双方未能达成一致，已告知当事人可通过诉讼途径解决。", {}
+        if result == Dispute.Result.COURT:
+            return (
+                f"调解不成，已引导当事人向{self.p.court}起诉，社区配合提供情况说明。",
+                {"transferred_to": self.p.court},
+            )
+        partner = self.rng.choice((self.p.police, "司法所", "劳动保障监察大队"))
+        return f"经初步了解，该纠纷需由{partner}处理，已移交并告知当事人。", {"transferred_to": partner}
 
     def plan_ethnic_disputes(self, days: list[datetime.date]) -> None:
         """The disputes involving ethnic factors, spread over the year and all mediated."""

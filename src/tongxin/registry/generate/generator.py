@@ -200,139 +200,175 @@ class _Generator:
         rng = self.rng
         values, cum = MAKEUPS[size]
         spouse, parents, children, married, grands = values[bisect.bisect_right(cum, rng.random() * cum[-1])]
-        r = rng.random()
-        # The head's age, from the make-up.
-        if married:
-            age = rng.randint(52, 64) if parents else rng.randint(52, 82) if grands else rng.randint(45, 78)
-        elif children:
-            lo = 26 if spouse else 32
-            if parents:
-                age = rng.randint(lo, 58)
-            else:
-                age = rng.randint(lo + 6, 54) if r < 0.7 else rng.randint(lo, 68 if spouse else 75)
-        elif parents:
-            age = rng.randint(22, 60)
-        elif spouse:
-            age = rng.randint(22, 54) if r < 0.45 else rng.randint(55, 88)
-        else:
-            age = rng.randint(18, 59) if r < 0.55 else min(rng.randint(60, 85), rng.randint(60, 99))
+        age = self.head_age(rng.random(), spouse, parents, children, married, grands)
         if spouse:
             male = rng.random() < 0.75
         elif children:
             male = rng.random() < 0.38
         else:
             male = rng.random() < (0.35 if age >= 65 else 0.55)
-        pool = self.pool
         head_surname = self.surname()
-        head_eth = pool.take()
-        if spouse:
-            marital = "已婚" if rng.random() < 0.93 else ("初婚" if rng.random() < 0.7 else "再婚")
-        elif children:
-            marital = "丧偶" if age >= 55 and rng.random() < 0.6 else ("离婚" if rng.random() < 0.7 else "丧偶")
-        elif age >= 60:
-            marital = ("丧偶", "丧偶", "丧偶", "丧偶", "丧偶", "丧偶", "已婚", "离婚", "未婚", "离婚")[
-                rng.randrange(10)
-            ]
-        else:
-            marital = "未婚" if age < 35 and rng.random() < 0.85 else ("未婚", "离婚", "离婚", "已婚")[rng.randrange(4)]
+        head_eth = self.pool.take()
+        marital = self.head_marital(age, spouse, children)
         members = [["户主", male, age, head_surname, marital, head_eth]]
         youngest_parent = age
         line_surname = head_surname  # the children's surname
-        spouse_surname = ""
+        mother_surname: str | None = None  # the children's mother's, when she is in the household
         spouse_eth = head_eth
         if spouse:
-            gap = round(rng.gauss(2.5, 3))
-            s_age = max(42 if married else 20, age - gap if male else age + gap)
-            spouse_surname = self.other_surname(head_surname)
-            spouse_eth = pool.take(head_eth if rng.random() < 0.8 else -1)
-            if male:
-                rel = ("配偶", "配偶", "妻", "妻", "妻子")[rng.randrange(5)]
-            else:
-                rel = ("配偶", "配偶", "配偶", "夫", "丈夫")[rng.randrange(5)]
+            partner = self.spouse_member(age, male, married, head_surname, head_eth)
+            members.append(partner)
+            _rel, _male, s_age, spouse_surname, _marital, spouse_eth = partner
+            if not male:
                 line_surname = spouse_surname
-            members.append([rel, not male, s_age, spouse_surname, "已婚", spouse_eth])
+            mother_surname = spouse_surname if male else head_surname
             youngest_parent = min(age, s_age)
         elif children and not male and rng.random() < 0.25:
             line_surname = self.surname()  # the absent father's
         if children:
-            kids = []
-            child_age = youngest_parent - (rng.randint(22, 30) if married else rng.randint(22, 34))
-            child_age = max(child_age, 22 if married else 3 * (children - 1))  # room for the younger ones
-            child_age = min(child_age, youngest_parent - 20)
-            if child_age < 0:
-                child_age = rng.randint(0, max(0, youngest_parent - 20))
-            for i in range(children):
-                if i:
-                    child_age = max(0, child_age - rng.randint(1, 6))
-                child_male = rng.random() < (0.75 if married and i == 0 else 0.515)
-                surname = line_surname
-                if spouse and rng.random() < 0.04:
-                    surname = spouse_surname if male else head_surname  # the mother's
-                eth = pool.take(head_eth if rng.random() < 0.5 else spouse_eth)
-                kids.append([child_male, child_age, surname, eth])
-            n_sons = sum(1 for k in kids if k[0])
-            n_daughters = len(kids) - n_sons
-            sons = daughters = 0
-            for i, (child_male, child_age, surname, eth) in enumerate(kids):
-                if child_male:
-                    rel = SON_NAMES[sons] if n_sons > 1 else ("子", "子", "子", "儿子")[rng.randrange(4)]
-                    sons += 1
-                else:
-                    rel = DAUGHTER_NAMES[daughters] if n_daughters > 1 else ("女", "女", "女", "女儿")[rng.randrange(4)]
-                    daughters += 1
-                if married and i == 0:
-                    marital = "已婚"
-                elif child_age < 16:
-                    marital = ""
-                elif child_age < 25 or rng.random() < 0.8:
-                    marital = "未婚"
-                else:
-                    marital = "离婚"
-                members.append([rel, child_male, child_age, surname, marital, eth])
-                if married and i == 0:
-                    in_law_age = max(
-                        20, child_age + (-round(rng.gauss(2.5, 3)) if child_male else round(rng.gauss(2.5, 3)))
-                    )
-                    in_law_surname = self.other_surname(surname)
-                    in_law_eth = pool.take(eth if rng.random() < 0.75 else -1)
-                    members.append(
-                        [
-                            "儿媳" if child_male else "女婿",
-                            not child_male,
-                            in_law_age,
-                            in_law_surname,
-                            "已婚",
-                            in_law_eth,
-                        ]
-                    )
-                    grand_surname = surname if child_male or rng.random() < 0.3 else in_law_surname
-                    grand_age = min(child_age, in_law_age) - rng.randint(22, 32)
-                    if grand_age < 0:
-                        grand_age = rng.randint(0, max(0, min(child_age, in_law_age) - 20))
-                    for g in range(grands):
-                        if g:
-                            grand_age = max(0, grand_age - rng.randint(1, 5))
-                        grand_male = rng.random() < 0.52
-                        rel = (
-                            ("孙子" if grand_male else "孙女") if child_male else ("外孙子" if grand_male else "外孙女")
-                        )
-                        marital = "" if grand_age < 16 else "未婚"
-                        g_eth = pool.take(eth if rng.random() < 0.6 else in_law_eth)
-                        members.append([rel, grand_male, grand_age, grand_surname, marital, g_eth])
+            kids = self.draw_children(
+                children, married, youngest_parent, line_surname, mother_surname, head_eth, spouse_eth
+            )
+            self.add_children(members, kids, married, grands)
         if parents:
-            father_age = min(100, age + rng.randint(24, 34))
-            mother_age = max(age + 20, father_age - rng.randint(0, 5))
-            both = parents == 2
-            if both or rng.random() < 0.35:
-                members.append(
-                    ["父亲", True, father_age, head_surname, "已婚" if both else "丧偶", pool.take(head_eth)]
-                )
-            if both or len(members) < size:
-                mother_surname = self.other_surname(head_surname)
-                members.append(
-                    ["母亲", False, mother_age, mother_surname, "已婚" if both else "丧偶", pool.take(head_eth)]
-                )
+            self.add_parents(members, size, parents, age, head_surname, head_eth)
         return members
+
+    def head_age(self, r: float, spouse: int, parents: int, children: int, married: int, grands: int) -> int:
+        """The head's age, from the make-up (``r`` in [0, 1) picks between the age bands)."""
+        rng = self.rng
+        if married:
+            return rng.randint(52, 64) if parents else rng.randint(52, 82) if grands else rng.randint(45, 78)
+        if children:
+            lo = 26 if spouse else 32
+            if parents:
+                return rng.randint(lo, 58)
+            return rng.randint(lo + 6, 54) if r < 0.7 else rng.randint(lo, 68 if spouse else 75)
+        if parents:
+            return rng.randint(22, 60)
+        if spouse:
+            return rng.randint(22, 54) if r < 0.45 else rng.randint(55, 88)
+        return rng.randint(18, 59) if r < 0.55 else min(rng.randint(60, 85), rng.randint(60, 99))
+
+    def head_marital(self, age: int, spouse: int, children: int) -> str:
+        """The head's marital status: married with a spouse, mostly widowed or divorced as a single parent."""
+        rng = self.rng
+        if spouse:
+            return "已婚" if rng.random() < 0.93 else ("初婚" if rng.random() < 0.7 else "再婚")
+        if children:
+            return "丧偶" if age >= 55 and rng.random() < 0.6 else ("离婚" if rng.random() < 0.7 else "丧偶")
+        if age >= 60:
+            return ("丧偶", "丧偶", "丧偶", "丧偶", "丧偶", "丧偶", "已婚", "离婚", "未婚", "离婚")[rng.randrange(10)]
+        return "未婚" if age < 35 and rng.random() < 0.85 else ("未婚", "离婚", "离婚", "已婚")[rng.randrange(4)]
+
+    def spouse_member(self, age: int, male: bool, married: int, head_surname: str, head_eth: int) -> list:
+        """The head's spouse, as a member row (mostly of the head's ethnic group)."""
+        rng = self.rng
+        gap = round(rng.gauss(2.5, 3))
+        s_age = max(42 if married else 20, age - gap if male else age + gap)
+        spouse_surname = self.other_surname(head_surname)
+        spouse_eth = self.pool.take(head_eth if rng.random() < 0.8 else -1)
+        if male:
+            rel = ("配偶", "配偶", "妻", "妻", "妻子")[rng.randrange(5)]
+        else:
+            rel = ("配偶", "配偶", "配偶", "夫", "丈夫")[rng.randrange(5)]
+        return [rel, not male, s_age, spouse_surname, "已婚", spouse_eth]
+
+    def draw_children(
+        self,
+        count: int,
+        married: int,
+        youngest_parent: int,
+        line_surname: str,
+        mother_surname: str | None,
+        head_eth: int,
+        spouse_eth: int,
+    ) -> list[tuple[bool, int, str, int]]:
+        """The head's children, eldest first: (male, age, surname, ethnicity index). A few take the mother's
+        surname (``mother_surname``: None when she is not in the household)."""
+        rng = self.rng
+        kids = []
+        child_age = youngest_parent - (rng.randint(22, 30) if married else rng.randint(22, 34))
+        child_age = max(child_age, 22 if married else 3 * (count - 1))  # room for the younger ones
+        child_age = min(child_age, youngest_parent - 20)
+        if child_age < 0:
+            child_age = rng.randint(0, max(0, youngest_parent - 20))
+        for i in range(count):
+            if i:
+                child_age = max(0, child_age - rng.randint(1, 6))
+            child_male = rng.random() < (0.75 if married and i == 0 else 0.515)
+            surname = line_surname
+            if mother_surname is not None and rng.random() < 0.04:
+                surname = mother_surname
+            eth = self.pool.take(head_eth if rng.random() < 0.5 else spouse_eth)
+            kids.append((child_male, child_age, surname, eth))
+        return kids
+
+    def add_children(
+        self, members: list[list], kids: list[tuple[bool, int, str, int]], married: int, grands: int
+    ) -> None:
+        """Append the children's rows (the eldest's family after the eldest when ``married``)."""
+        rng = self.rng
+        n_sons = sum(1 for k in kids if k[0])
+        n_daughters = len(kids) - n_sons
+        sons = daughters = 0
+        for i, (child_male, child_age, surname, eth) in enumerate(kids):
+            if child_male:
+                rel = SON_NAMES[sons] if n_sons > 1 else ("子", "子", "子", "儿子")[rng.randrange(4)]
+                sons += 1
+            else:
+                rel = DAUGHTER_NAMES[daughters] if n_daughters > 1 else ("女", "女", "女", "女儿")[rng.randrange(4)]
+                daughters += 1
+            if married and i == 0:
+                marital = "已婚"
+            elif child_age < 16:
+                marital = ""
+            elif child_age < 25 or rng.random() < 0.8:
+                marital = "未婚"
+            else:
+                marital = "离婚"
+            members.append([rel, child_male, child_age, surname, marital, eth])
+            if married and i == 0:
+                self.add_child_family(members, child_male, child_age, surname, eth, grands)
+
+    def add_child_family(
+        self, members: list[list], child_male: bool, child_age: int, surname: str, eth: int, grands: int
+    ) -> None:
+        """Append a married child's spouse (儿媳 or 女婿) and their ``grands`` children."""
+        rng, pool = self.rng, self.pool
+        in_law_age = max(20, child_age + (-round(rng.gauss(2.5, 3)) if child_male else round(rng.gauss(2.5, 3))))
+        in_law_surname = self.other_surname(surname)
+        in_law_eth = pool.take(eth if rng.random() < 0.75 else -1)
+        members.append(
+            ["儿媳" if child_male else "女婿", not child_male, in_law_age, in_law_surname, "已婚", in_law_eth]
+        )
+        grand_surname = surname if child_male or rng.random() < 0.3 else in_law_surname
+        grand_age = min(child_age, in_law_age) - rng.randint(22, 32)
+        if grand_age < 0:
+            grand_age = rng.randint(0, max(0, min(child_age, in_law_age) - 20))
+        for g in range(grands):
+            if g:
+                grand_age = max(0, grand_age - rng.randint(1, 5))
+            grand_male = rng.random() < 0.52
+            rel = ("孙子" if grand_male else "孙女") if child_male else ("外孙子" if grand_male else "外孙女")
+            marital = "" if grand_age < 16 else "未婚"
+            g_eth = pool.take(eth if rng.random() < 0.6 else in_law_eth)
+            members.append([rel, grand_male, grand_age, grand_surname, marital, g_eth])
+
+    def add_parents(
+        self, members: list[list], size: int, parents: int, age: int, head_surname: str, head_eth: int
+    ) -> None:
+        """Append the head's parents: both, or the one still in the household (the father in about a third of
+        those with one, else the mother)."""
+        rng, pool = self.rng, self.pool
+        father_age = min(100, age + rng.randint(24, 34))
+        mother_age = max(age + 20, father_age - rng.randint(0, 5))
+        both = parents == 2
+        if both or rng.random() < 0.35:
+            members.append(["父亲", True, father_age, head_surname, "已婚" if both else "丧偶", pool.take(head_eth)])
+        if both or len(members) < size:
+            mother_surname = self.other_surname(head_surname)
+            members.append(["母亲", False, mother_age, mother_surname, "已婚" if both else "丧偶", pool.take(head_eth)])
 
     # -- rows ------------------------------------------------------------------------------------------
 
