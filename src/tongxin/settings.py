@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the API docs page (Swagger UI) from its vendored static files, not a CDN (CSP)
     "django_filters",
     "django_tasks",
     "django_tasks_db",
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tongxin.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tongxin.core.locale_middleware.ChineseFirstMiddleware",
@@ -144,6 +146,13 @@ LOGOUT_REDIRECT_URL = "login"
 # Lock an account (per user name) after this many failures within the window, for the window.
 LOGIN_MAX_FAILURES = int(env("TONGXIN_LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCKOUT_MINUTES = int(env("TONGXIN_LOGIN_LOCKOUT_MINUTES", "15"))
+# Lookups of personal data (search by ID number or phone, core.throttle): per user and per address in a window.
+PERSONAL_LOOKUP_LIMIT = int(env("TONGXIN_LOOKUP_LIMIT", "30"))
+PERSONAL_LOOKUP_IP_LIMIT = int(env("TONGXIN_LOOKUP_IP_LIMIT", "100"))
+PERSONAL_LOOKUP_WINDOW_MINUTES = int(env("TONGXIN_LOOKUP_WINDOW_MINUTES", "10"))
+# Refuse every login from a client address after this many failures (whatever the user names) within its window.
+LOGIN_MAX_FAILURES_PER_IP = int(env("TONGXIN_LOGIN_MAX_FAILURES_PER_IP", "20"))
+LOGIN_IP_LOCKOUT_MINUTES = int(env("TONGXIN_LOGIN_IP_LOCKOUT_MINUTES", "15"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -184,10 +193,22 @@ SECURE_SSL_REDIRECT = HTTPS and env_bool("TONGXIN_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(env("TONGXIN_HSTS_SECONDS", "31536000")) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TONGXIN_BEHIND_PROXY") else None
+BEHIND_PROXY = env_bool("TONGXIN_BEHIND_PROXY")  # also: the client address is the proxy's X-Forwarded-For entry
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy of every response (tongxin.core.middleware): only the site's own, vendored scripts and
+# styles; TONGXIN_CSP replaces it (empty: no header), TONGXIN_CSP_REPORT_ONLY=1 only reports violations.
+CSP = os.environ.get(
+    "TONGXIN_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+)
+CSP_REPORT_ONLY = env_bool("TONGXIN_CSP_REPORT_ONLY", False)
+# The Django admin at /admin/ (no scoping; for deployment administrators). On by default except behind HTTPS,
+# i.e. in production (docs/operations.md), where TONGXIN_ADMIN_ENABLED=1 turns it on.
+ADMIN_ENABLED = env_bool("TONGXIN_ADMIN_ENABLED", not HTTPS)
 
 TASKS = {
     "default": {
@@ -224,6 +245,17 @@ MAX_PAGE_SIZE = 1000
 # Uploaded import files and their problem rows (raw cells: ID numbers, phones) are purged after this many days;
 # the job, its counts and its change-log batch stay.
 IMPORT_RETENTION_DAYS = int(env("TONGXIN_IMPORT_RETENTION_DAYS", "30"))
+# What an import file may expand to (tongxin.core.importfile), checked from a workbook's zip directory before it is
+# read (a zip bomb is refused at once): all members uncompressed, each part read whole (the shared strings), each
+# member's compression ratio; and while it is read: rows, characters in one cell (Excel's own limit).
+IMPORT_MAX_UNCOMPRESSED_MB = int(env("TONGXIN_IMPORT_MAX_UNCOMPRESSED_MB", "2048"))
+IMPORT_MAX_SHARED_STRINGS_MB = int(env("TONGXIN_IMPORT_MAX_SHARED_STRINGS_MB", "256"))
+IMPORT_MAX_COMPRESSION_RATIO = int(env("TONGXIN_IMPORT_MAX_COMPRESSION_RATIO", "100"))
+IMPORT_MAX_ROWS = int(env("TONGXIN_IMPORT_MAX_ROWS", "2000000"))
+IMPORT_MAX_CELL_CHARS = int(env("TONGXIN_IMPORT_MAX_CELL_CHARS", "32767"))
+# A running import whose worker has not been heard of for this many seconds is marked failed by the worker's sweep
+# (its worker refreshes the job's heartbeat four times in that period; see tongxin.core.heartbeat).
+IMPORT_STALE_SECONDS = int(env("TONGXIN_IMPORT_STALE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

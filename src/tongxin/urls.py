@@ -1,4 +1,5 @@
-"""Root URLconf: pages per app, the API under /api/v1/, health, i18n."""
+"""Root URLconf: pages per app, the API under /api/v1/, health, i18n; the Django admin only when
+``settings.ADMIN_ENABLED`` (``TONGXIN_ADMIN_ENABLED``; off by default in production), else /admin/ is a 404."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -26,7 +27,6 @@ urlpatterns = [
     path("calendar/", pages.calendar_page, name="calendar"),
     path("healthz", pages.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("core/", include("tongxin.core.urls")),
     path("org/", include("tongxin.org.urls")),
@@ -34,5 +34,7 @@ urlpatterns = [
     path("cases/", include("tongxin.cases.urls")),
     path("open311/v2/", include("tongxin.cases.open311")),
 ]
+if settings.ADMIN_ENABLED:
+    urlpatterns.append(path("admin/", admin.site.urls))
 if settings.DEBUG:
     urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, ModelSchema, Router, Schema, Status
+from ninja import File, Form, ModelSchema, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.orm import create_schema
 from pydantic import Field
@@ -38,6 +38,7 @@ from tongxin.cases.views import (
 )
 from tongxin.core import scoping
 from tongxin.core.api import ErrorOut, InSchema, crud, invalid, model_schemas, workflow_endpoints
+from tongxin.core.api_contract import MAX_ID, ObjectId
 from tongxin.core.privacy import masked
 from tongxin.org.models import Division
 
@@ -203,9 +204,9 @@ class StepIn(Schema):
     """The fields of a workflow step; each step reads some of them."""
 
     note: str = Field("", description="说明；办结时为办理结果，不予受理/挂起/重新办理时为理由（必填）")
-    assignee: int | None = Field(None, description="承办人的用户 id（分派时必填）")
+    assignee: int | None = Field(None, ge=1, le=MAX_ID, description="承办人的用户 id（分派时必填）")
     into: str | None = Field(None, description="并入事件的编号（合并时必填）")
-    satisfaction: int | None = Field(None, description="满意度 1–5（回访时必填）")
+    satisfaction: int | None = Field(None, ge=1, le=5, description="满意度 1–5（回访时必填）")
     method: str | None = Field(None, description="回访方式：phone、visit 或 online（默认 phone）")
 
 
@@ -345,11 +346,11 @@ def my_cases(request: HttpRequest):
 )
 def case_duplicates(
     request: HttpRequest,
-    community: int,
-    category: int | None = None,
-    latitude: float | None = None,
-    longitude: float | None = None,
-    address: str = "",
+    community: int = Query(..., ge=1, le=MAX_ID, description="社区 id"),
+    category: int | None = Query(None, ge=1, le=MAX_ID, description="分类 id"),
+    latitude: float | None = Query(None, ge=-90, le=90, description="纬度"),
+    longitude: float | None = Query(None, ge=-180, le=180, description="经度"),
+    address: str = Query("", max_length=200, description="地点"),
 ):
     """Open cases in the caller's scope that may be the same problem as a case about to be reported."""
     user = request.user
@@ -389,7 +390,9 @@ def case_duplicates(
 
 
 @router.get("/cases/board/", response={200: BoardOut, 403: ErrorOut, 404: ErrorOut}, summary="工作台统计")
-def case_board(request: HttpRequest, community: int | None = None):
+def case_board(
+    request: HttpRequest, community: int | None = Query(None, ge=1, le=MAX_ID, description="社区 id（默认全部）")
+):
     """Counts over the cases the caller may assign (optionally one community): new (to be assigned), due
     today, overdue (both open and not suspended), escalated and open."""
     user = request.user
@@ -457,7 +460,7 @@ crud(router, FollowUpViewSet, out=FollowUpOut)
 
 
 @router.get("/cases/{pk}/steps/", response={200: list[StepOut], 403: ErrorOut, 404: ErrorOut}, summary="办理记录")
-def case_steps(request: HttpRequest, pk: int):
+def case_steps(request: HttpRequest, pk: ObjectId):
     """The case's timeline, oldest first, with the steps of the cases merged into it (as on its page)."""
     case = _visible_case(request, pk)
     steps = CaseStep.objects.filter(Q(case=case) | Q(case__merged_into=case)).select_related("case", "assignee")
@@ -469,7 +472,12 @@ def case_steps(request: HttpRequest, pk: int):
     response={201: AttachmentOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="上传照片或附件",
 )
-def case_attachment(request: HttpRequest, pk: int, file: File[UploadedFile], step: Form[int | None] = None):
+def case_attachment(
+    request: HttpRequest,
+    pk: ObjectId,
+    file: File[UploadedFile],
+    step: int | None = Form(None, ge=1, le=MAX_ID, description="办理记录 id"),
+):
     """Attach a photo (JPG, PNG, WEBP, HEIC) or document (PDF, Word) to the case, checked by content and size;
     ``step`` (a timeline row id of this case, e.g. its resolve step) links it to that step. Needs the right to
     work on the case."""

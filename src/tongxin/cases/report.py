@@ -383,13 +383,15 @@ def timeliness_xlsx(data: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from tongxin.core.export import xlsx_row
+
     bold = Font(bold=True)
     wb = Workbook()
     ws = wb.active
     ws.title = _("汇总")
     ws.append([_("项目"), _("数值")])
     for label, value, fmt in _summary_rows(data):
-        ws.append([label, value])
+        ws.append(xlsx_row(ws, [label, value]))
         if fmt:
             ws.cell(row=ws.max_row, column=2).number_format = fmt
     for cell in ws[1]:
@@ -413,7 +415,7 @@ def timeliness_xlsx(data: dict[str, Any]) -> bytes:
             values = [get(r) for _h, get in heads]
             for _h, key, fmt in figures:
                 values.append(_rate(r[key]) if fmt == PCT else r[key])
-            ws.append(values)
+            ws.append(xlsx_row(ws, values))
             for offset, (_h, _key, fmt) in enumerate(figures, start=len(heads) + 1):
                 if fmt:
                     ws.cell(row=ws.max_row, column=offset).number_format = fmt

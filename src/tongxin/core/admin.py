@@ -1,10 +1,16 @@
-"""Django admin for administrators: users, tokens, holidays (the pages under /core/ serve everyone else)."""
+"""Django admin for administrators: users, tokens, holidays (the pages under /core/ serve everyone else).
+
+Its login goes through the same lockout as the app's (per account name and per client address); whether
+/admin/ exists at all is ``settings.ADMIN_ENABLED`` (off by default in production, see ``tongxin/urls.py``)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.models import ApiToken, Holiday, User
+from tongxin.core.views.pages import AdminLoginForm
+
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

@@ -9,22 +9,25 @@ A domain app declares::
 and the project mounts the router under ``/api/v1/``.
 """
 
+import datetime
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Schema, Status
+from ninja import Query, Router, Schema, Status, Swagger
 from ninja.orm import create_schema
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 from pydantic import ConfigDict, create_model
 
 from tongxin.core import audit, privacy, scoping
+from tongxin.core.api_contract import MAX_OFFSET, ContractAPI, ErrorOut, ObjectId, bounded_schema
 from tongxin.core.registry import registry
-from tongxin.core.views.generic import apply_order, filtered, page_size
+from tongxin.core.views.generic import apply_order, filtered
 
 
 class TokenAuth(HttpBearer):
@@ -49,46 +52,28 @@ class TokenHeaderAuth(APIKeyHeader):
         return TokenAuth().authenticate(request, key or "")
 
 
-api = NinjaAPI(
+api = ContractAPI(
     title="同心 Tongxin API",
     version="1",
     description=(
         "社区治理与居民服务平台接口。认证：`Authorization: Bearer <令牌>`（在“我的账户”中创建令牌）或浏览器会话。"
+        '错误响应统一为 `{"detail": 说明, "errors": {字段: [说明]}}`：400 请求内容无法解析或过滤条件无效，'
+        "401 未认证，403 没有权限，404 对象不存在或不在管辖范围内，409 与现有数据冲突，422 参数或内容校验失败"
+        "（指明字段和值），429 按身份证号或电话查询过于频繁。"
+        "整数均有上下限（见各参数的 minimum/maximum），超出即为 422。"
     ),
     auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
     urls_namespace="api",
     docs_url="/docs",
+    # the vendored Swagger UI, without its badge from validator.swagger.io (the CSP allows no outside address)
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 
-@api.exception_handler(PermissionDenied)
-def _forbidden(request, exc):
-    return api.create_response(request, {"detail": _("没有权限")}, status=403)
-
-
-@api.exception_handler(Http404)
-def _not_found(request, exc):
-    return api.create_response(request, {"detail": _("未找到")}, status=404)
-
-
-class ErrorOut(Schema):
-    """An error with a message and, for validation failures, the messages per field."""
-
-    detail: str
-    errors: dict[str, list[str]] | None = None
-
-
 def _filter_parameters(filterset: Any) -> list[dict[str, Any]]:
-    params = [
-        {
-            "in": "query",
-            "name": "limit",
-            "schema": {"type": "integer", "default": 50, "maximum": 1000},
-            "required": False,
-        },
-        {"in": "query", "name": "offset", "schema": {"type": "integer", "default": 0}, "required": False},
-        {"in": "query", "name": "ordering", "schema": {"type": "string"}, "required": False},
-    ]
+    """The filterset's fields as query parameters of the list operation's document (the list reads them from the
+    query string through the filterset, as the page does; an invalid one is a 400)."""
+    params: list[dict[str, Any]] = []
     if filterset is not None:
         for name, f in filterset.base_filters.items():
             params.append(
@@ -176,7 +161,11 @@ def masked_schema_base(model: type[models.Model], names: list[str]) -> type[Sche
     """A Schema base whose resolvers mask the given personal fields of ``model``."""
 
     def resolver(name: str):
-        return staticmethod(lambda obj: privacy.masked(obj, name, getattr(obj, name, "")) or "")
+        def resolve(obj: models.Model) -> str:
+            value = privacy.shown(obj, name)  # a quasi-identifier in clear on the rows the reader may reveal
+            return "" if value in (None, "") else str(value)
+
+        return staticmethod(resolve)
 
     attrs = {f"resolve_{name}": resolver(name) for name in names}
     return type(f"{model.__name__}MaskedBase", (Schema,), {"__module__": __name__, **attrs})
@@ -196,12 +185,16 @@ def check_masked(model: type[models.Model], out: type[Schema]) -> None:
         if resolve is None:
             raise ImproperlyConfigured(f"{out.__name__}.{name} is personal data and would be shown in clear")
         probe = model()
-        setattr(probe, name, _PROBE)
+        secret = _PROBE
+        if privacy.classes(model)[name] == privacy.QUASI:  # a birth date, on a row whose date must be coarsened
+            secret = datetime.date(1990, 1, 1)
+            probe.quasi_masked = lambda: True
+        setattr(probe, name, secret)
         try:
             shown = resolve(probe)
         except Exception:  # a resolver that needs a saved row: its existence is what can be checked here
             continue
-        if shown and _PROBE[6:14] in str(shown):
+        if shown and (_PROBE[6:14] in str(shown) or "1990-01-01" in str(shown)):
             raise ImproperlyConfigured(f"{out.__name__}.resolve_{name} shows personal data in clear")
 
 
@@ -215,7 +208,7 @@ def reveal_endpoint(router: Router, viewset: Any) -> None:
     data with ``reveal``, sensitive data with ``sensitive``), one access-log entry per call."""
     model = viewset.model
     seg = viewset.path_segment()
-    names = list(privacy.classes(model))
+    names = [name for name, kind in privacy.classes(model).items() if kind != privacy.QUASI]
     reveal_out = create_model(f"{model.__name__}RevealOut", **{name: (str, "") for name in names}, __base__=Schema)
 
     @router.post(
@@ -224,7 +217,7 @@ def reveal_endpoint(router: Router, viewset: Any) -> None:
         summary=f"查看{model._meta.verbose_name}个人信息明文（记录访问日志）",
         operation_id=f"reveal_{snake_case(model.__name__)}",
     )
-    def reveal_object(request: HttpRequest, pk: int):
+    def reveal_object(request: HttpRequest, pk: ObjectId):
         if not any(privacy.may_reveal(request.user, model, name) for name in names):
             raise PermissionDenied
         obj = scoping.get_scoped_object(viewset.queryset(), request.user, "view", pk=pk)
@@ -252,6 +245,8 @@ def workflow_endpoints(router: Router, viewset: Any, *, out: type[Schema], body:
     model, workflow, seg = viewset.model, viewset.workflow, viewset.path_segment()
     label = str(model._meta.verbose_name)
     statuses = workflow.status_labels()
+    # ids and numbers of the step bounded (no value overflows a column), named after the model in the document
+    body = bounded_schema(body, name=f"{model.__name__}{body.__name__}")
 
     def visible(request: HttpRequest, pk: int) -> models.Model:
         if not scoping.has_perm(request.user, model, "view"):
@@ -264,7 +259,7 @@ def workflow_endpoints(router: Router, viewset: Any, *, out: type[Schema], body:
         summary="可执行的操作",
         operation_id=f"{snake_case(model.__name__)}_actions",
     )
-    def actions(request: HttpRequest, pk: int):
+    def actions(request: HttpRequest, pk: ObjectId):
         """The workflow steps the caller may take on this object now, and the path to post each to."""
         obj = visible(request, pk)
         base = request.path.rsplit("actions/", 1)[0]
@@ -274,7 +269,7 @@ def workflow_endpoints(router: Router, viewset: Any, *, out: type[Schema], body:
         ]
 
     def endpoint(step: Any) -> None:
-        def take(request: HttpRequest, pk: int, payload: body):
+        def take(request: HttpRequest, pk: ObjectId, payload: body):
             obj = visible(request, pk)
             form = viewset.step_form(data={k: v for k, v in payload.dict().items() if v is not None}, obj=obj)
             if not form.is_valid():
@@ -309,6 +304,7 @@ def crud(router: Router, viewset: Any, *, out: type[Schema], payload: type[Schem
     clear; operation ids follow the segment (``get_party_branch``, ``list_party_branches``)."""
     model: type[models.Model] = viewset.model
     check_masked(model, out)
+    payload = bounded_schema(payload, model) if payload is not None else None  # no integer overflows a column
     registry.register_api(model, path=f"/{viewset.path_segment()}/", out=out, payload=payload)
     _read_endpoints(router, viewset, out)
     if privacy.classes(model):
@@ -324,34 +320,40 @@ def _read_endpoints(router: Router, viewset: Any, out: type[Schema]) -> None:
     label = str(model._meta.verbose_name)
     page_schema = create_model(f"{out.__name__}Page", count=(int, ...), results=(list[out], ...), __base__=Schema)
 
+    # a filterset that looks up personal data (a search by ID number or phone) is limited: 429 beyond the limit
+    throttled = {429: ErrorOut} if getattr(viewset.filterset, "personal_lookups", False) else {}
+
     @router.get(
         f"/{seg}/",
-        response=page_schema,
+        response={200: page_schema, 400: ErrorOut, **throttled},
         summary=f"{label}列表",
         operation_id=f"list_{seg.replace('-', '_')}",
         openapi_extra={"parameters": _filter_parameters(viewset.filterset)},
     )
-    def list_objects(request: HttpRequest):
+    def list_objects(
+        request: HttpRequest,
+        limit: int = Query(settings.PAGE_SIZE, ge=1, le=settings.MAX_PAGE_SIZE, description="每页条数"),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET, description="跳过的条数"),
+        ordering: str = Query("", description="排序的列（表格列名），前加 - 为倒序"),
+    ):
         if not scoping.has_perm(request.user, model, "view"):
             raise PermissionDenied
         fs, qs = filtered(viewset, request, "view")
         if fs is not None and fs.is_bound and not fs.is_valid():
-            return api.create_response(
-                request, {"detail": _("过滤条件无效"), "errors": _form_errors(fs.form)}, status=400
-            )
-        qs, _sort = apply_order(viewset, qs, request.GET.get("ordering", ""))
-        try:
-            limit = page_size(request.GET.get("limit"))
-            offset = max(0, int(request.GET.get("offset", 0)))
-        except ValueError:
-            return api.create_response(request, {"detail": _("limit/offset 应为整数")}, status=400)
-        return {"count": qs.count(), "results": list(qs[offset : offset + limit])}
+            return Status(400, {"detail": _("过滤条件无效"), "errors": _form_errors(fs.form)})
+        qs, _sort = apply_order(viewset, qs, ordering)
+        return {
+            "count": qs.count(),
+            "results": list(privacy.annotate_reveal(qs, request.user)[offset : offset + limit]),
+        }
 
     @router.get(
         f"/{seg}/{{pk}}/", response=out, summary=f"{label}详情", operation_id=f"get_{snake_case(model.__name__)}"
     )
-    def get_object(request: HttpRequest, pk: int):
-        return scoping.get_scoped_object(viewset.queryset(), request.user, "view", pk=pk)
+    def get_object(request: HttpRequest, pk: ObjectId):
+        return privacy.flag_reveal(
+            scoping.get_scoped_object(viewset.queryset(), request.user, "view", pk=pk), request.user
+        )
 
 
 def api_save(viewset: Any, request: HttpRequest, instance: models.Model | None, data: dict[str, Any]) -> Status:
@@ -377,12 +379,15 @@ def api_save(viewset: Any, request: HttpRequest, instance: models.Model | None, 
                 raise PermissionError
     except PermissionError:
         return Status(403, {"detail": _("该对象将超出您的管辖范围")})
-    return Status(201 if instance is None else 200, viewset.queryset().get(pk=obj.pk))
+    return Status(
+        201 if instance is None else 200, privacy.flag_reveal(viewset.queryset().get(pk=obj.pk), request.user)
+    )
 
 
 def _write_endpoints(router: Router, viewset: Any, out: type[Schema], payload: type[Schema]) -> None:
     """``POST /{segment}/`` (unless the model is made by another's workflow), ``PATCH`` and, for models that
-    may be deleted, ``DELETE /{segment}/{pk}/`` (409 while other rows still point at it)."""
+    may be deleted, ``DELETE /{segment}/{pk}/`` (409 while other rows still point at it, or when the viewset's
+    ``check_delete`` refuses it)."""
     model, seg, name = viewset.model, viewset.path_segment(), snake_case(viewset.model.__name__)
     label = str(model._meta.verbose_name)
     if "add" in viewset.actions:  # not e.g. for disputes, which are made with their case
@@ -404,7 +409,7 @@ def _write_endpoints(router: Router, viewset: Any, out: type[Schema], payload: t
         summary=f"修改{label}",
         operation_id=f"update_{name}",
     )
-    def update_object(request: HttpRequest, pk: int, body: payload):
+    def update_object(request: HttpRequest, pk: ObjectId, body: payload):
         if not scoping.has_perm(request.user, model, "change"):  # 403 without the permission, 404 out of scope
             raise PermissionDenied
         obj = scoping.get_scoped_object(viewset.queryset(), request.user, "change", pk=pk)
@@ -419,13 +424,16 @@ def _write_endpoints(router: Router, viewset: Any, out: type[Schema], payload: t
         summary=f"删除{label}",
         operation_id=f"delete_{name}",
     )
-    def delete_object(request: HttpRequest, pk: int):
+    def delete_object(request: HttpRequest, pk: ObjectId):
         if not scoping.has_perm(request.user, model, "delete"):
             raise PermissionDenied
         obj = scoping.get_scoped_object(viewset.queryset(), request.user, "delete", pk=pk)
         try:
             with transaction.atomic():
+                viewset.check_delete(request.user, obj)  # e.g. one's own role assignment: refused, as on the page
                 obj.delete()
+        except ValidationError as exc:
+            return Status(409, {"detail": "；".join(exc.messages)})
         except (ProtectedError, RestrictedError):
             return Status(409, {"detail": _("仍有关联数据，不能删除")})
         return Status(204, None)

@@ -7,7 +7,9 @@ from ninja import File, Form, ModelSchema, Router, Schema, Status, UploadedFile
 
 from tongxin.core import scoping
 from tongxin.core.api import ErrorOut, crud, model_schemas
+from tongxin.core.api_contract import ObjectId
 from tongxin.core.forms import ImportUploadForm
+from tongxin.core.importfile import ImportFileError, check_file
 from tongxin.core.models import ImportJob, ObjectChange
 from tongxin.core.views.pages import HolidayViewSet, ObjectChangeViewSet
 
@@ -107,6 +109,10 @@ def create_import(
     form = ImportUploadForm({"all_or_nothing": all_or_nothing}, {"file": file})
     if not form.is_valid():
         return Status(400, {"detail": "；".join(m for errs in form.errors.values() for m in errs)})
+    try:  # a hostile file (zip bomb, wrong type) is refused before a job is made, as on the page
+        check_file(file, file.name)
+    except ImportFileError as exc:
+        return Status(400, {"detail": str(exc)})
     division = None
     if importer.needs_community:
         allowed = scoping.allowed_divisions(request.user, importer.model, "import", levels=("community",))
@@ -127,12 +133,12 @@ def create_import(
 
 
 @router.get("/imports/{pk}/", response=ImportJobOut, summary="导入任务状态")
-def get_import(request: HttpRequest, pk: int):
+def get_import(request: HttpRequest, pk: ObjectId):
     return _import_job(request, pk)
 
 
 @router.post("/imports/{pk}/commit/", response={200: ImportJobOut, 409: ErrorOut}, summary="确认导入（预览后）")
-def commit_import(request: HttpRequest, pk: int):
+def commit_import(request: HttpRequest, pk: ObjectId):
     from tongxin.core.views.imports import enqueue, importer_for
 
     job = _import_job(request, pk)
@@ -145,4 +151,22 @@ def commit_import(request: HttpRequest, pk: int):
     job.save(update_fields=["status", "processed", "last_updated"])
     enqueue(job, commit=True)
     job.refresh_from_db()
+    return Status(200, job)
+
+
+@router.post(
+    "/imports/{pk}/restart/",
+    response={200: ImportJobOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="重新开始失败的导入任务",
+)
+def restart_import(request: HttpRequest, pk: ObjectId):
+    """Start a failed job again (its worker stopped, or it failed on an error): the commit again when it failed
+    during the commit, else the preview. 409 when the job is not failed, wrote data, or its file was purged."""
+    from tongxin.core.heartbeat import NotRestartable, restart
+
+    job = _import_job(request, pk)
+    try:
+        job = restart(job, request.user)
+    except NotRestartable as exc:
+        return Status(409, {"detail": str(exc)})
     return Status(200, job)

@@ -1,4 +1,5 @@
-"""Core app: its hooks (the system menu, the outbox sweep, the home items) and the change-log receivers."""
+"""Core app: its hooks (the system menu, the outbox sweep, the sweep of dead import jobs, the home items) and the
+change-log receivers."""
 
 from django.db.models import signals
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,11 @@ class CoreConfig(hooks.ModuleConfig):
     label = "core"
     verbose_name = _("基础")
     menu_group = hooks.MenuGroup("system", _("系统"), "bi-gear", order=1000)
-    periodic_jobs = (hooks.PeriodicJob("tongxin.core.outbox.deliver_due"),)
+    periodic_jobs = (
+        hooks.PeriodicJob("tongxin.core.outbox.deliver_due"),
+        hooks.PeriodicJob("tongxin.core.heartbeat.fail_stale_imports"),  # import jobs whose worker died
+        hooks.PeriodicJob("tongxin.core.retention.purge_login_failures", every=3600),
+    )
     home_items = "tongxin.core.home.attention"
 
     def ready(self) -> None:

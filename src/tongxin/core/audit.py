@@ -11,6 +11,7 @@ import contextlib
 import datetime
 import decimal
 import functools
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
@@ -110,7 +111,8 @@ def _jsonable(value: Any) -> Any:
 @functools.cache
 def _audited_fields(model: type[models.Model]) -> tuple[tuple[str, str, str | None], ...]:
     """(name, attname, personal class or None) of the concrete fields a model's change-log entries hold: the log
-    keeps personal data only masked, as a user without the reveal permission sees it (core.privacy)."""
+    keeps personal data only masked, as a user without the reveal permission sees it, and nothing of an ID number
+    (core.privacy.stored)."""
     exclude = set(getattr(model, "audit_exclude", ()))
     personal = privacy.classes(model)
     return tuple(
@@ -131,7 +133,7 @@ def values_serializer(
     base = {name: _jsonable(defaults.get(attname)) for name, attname, _personal in audited}
     for name, _attname, personal in audited:
         if personal and base[name]:
-            base[name] = privacy.mask_as(personal, base[name], each=False)
+            base[name] = privacy.stored_as(personal, base[name])
     names = {attname: (name, personal) for name, attname, personal in audited}
 
     def serialize_row(values: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +143,7 @@ def values_serializer(
             if field is None:  # the primary key, or a column the change log leaves out
                 continue
             if field[1] and value:
-                value = privacy.mask_as(field[1], value, each=False)
+                value = privacy.stored_as(field[1], value)
             data[field[0]] = value if type(value) in _PLAIN else _jsonable(value)
         return data
 
@@ -152,11 +154,16 @@ def serialize(obj: models.Model, m2m: bool = True) -> dict[str, Any]:
     """The audited state of an object: concrete fields (foreign keys as ids) and many-to-many id lists
     (left out with ``m2m=False``, for bulk writes that do not touch them)."""
     data: dict[str, Any] = {}
+    digests: dict[str, str] = {}
     for name, attname, personal in _audited_fields(type(obj)):
         value = getattr(obj, attname)
-        if personal and value:
-            value = privacy.mask_as(personal, value, each=False)
+        if personal:
+            digests[name] = _digest(value)
+            if value:
+                value = privacy.stored_as(personal, value)
         data[name] = _jsonable(value)
+    if digests:
+        data[DIGESTS] = digests
     exclude = set(getattr(obj, "audit_exclude", ()))
     if m2m and obj.pk is not None:
         for f in obj._meta.many_to_many:
@@ -175,6 +182,30 @@ def _community_id(obj: models.Model) -> int | None:
     return fn() if fn else None
 
 
+#: the key of a serialized state that carries, in memory only, a digest of each personal value: a change the
+#: stored form cannot show (an ID number keeps nothing; two phones can share a mask) is still a change
+DIGESTS = "__personal__"
+#: appended to a personal value's stored form when the value changed but that form did not
+CHANGED_MARK = "（已修改）"
+
+
+def _digest(value: Any) -> str:
+    """A digest of a clear personal value, compared in memory and never stored."""
+    return hashlib.blake2b(str(value or "").encode(), digest_size=8).hexdigest()
+
+
+def finish(pre: dict | None, post: dict | None) -> tuple[dict | None, dict | None]:
+    """The states as the change log stores them: the in-memory digests dropped, and a personal value whose
+    stored form did not change while the value did marked as changed in the state after."""
+    pre_digests = pre.pop(DIGESTS, {}) if pre else {}
+    post_digests = post.pop(DIGESTS, {}) if post else {}
+    if pre and post:
+        for name, digest in post_digests.items():
+            if name in pre_digests and pre_digests[name] != digest and pre.get(name) == post.get(name):
+                post[name] = f"{post.get(name) or ''}{CHANGED_MARK}"
+    return pre, post
+
+
 def record(
     obj: models.Model,
     action: str,
@@ -187,6 +218,7 @@ def record(
     """Write one change-log entry for ``obj`` under the current audit context."""
     ctx = current()
     user = ctx.actor()
+    pre, post = finish(pre, post)
     return ObjectChange.objects.create(
         user=user,
         user_name=user.get_username() if user else "",
@@ -233,6 +265,7 @@ def record_history(entries: Iterable[tuple], batch_size: int = 5000, writer: Any
     types: dict[type, int] = {}
     rows = []
     for obj, time, action, step, actor, pre, post, message in entries:
+        pre, post = finish(pre, post)
         model = type(obj)
         if model not in types:
             types[model] = ContentType.objects.get_for_model(model, for_concrete_model=False).pk
@@ -433,6 +466,14 @@ def on_m2m_changed(sender, instance, action, reverse=False, **kwargs) -> None:
     last = getattr(instance, "_last_change", None)
     ctx = current()
     if last is not None and last.request_id == ctx.request_id:
+        _none, post = finish(None, post)
+        for name, value in (last.postchange_data or {}).items():  # keep the marks of changed personal values
+            if (
+                isinstance(value, str)
+                and value.endswith(CHANGED_MARK)
+                and value == f"{post.get(name) or ''}{CHANGED_MARK}"
+            ):
+                post[name] = value
         last.postchange_data = post
         ObjectChange.objects.filter(pk=last.pk).update(postchange_data=post)
     else:

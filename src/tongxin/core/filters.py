@@ -28,6 +28,8 @@ class BaseFilterSet(django_filters.FilterSet):
 
     search_fields: tuple[str, ...] = ()
     search_placeholder: str = ""
+    #: the search looks up personal data (core.throttle), so the API documents its 429
+    personal_lookups: bool = False
     q = django_filters.CharFilter(method="search", label=_("搜索"))
 
     def __init__(self, *args, request=None, **kwargs):

@@ -50,6 +50,10 @@ class ScopedModelForm(forms.ModelForm):
         self.stored_personal: dict[str, Any] = {}
         for name, kind in privacy.classes(model).items():
             stored = getattr(self.instance, name, None) if self.instance.pk else None
+            if kind == privacy.QUASI and stored is not None and user is not None:
+                privacy.flag_reveal(self.instance, user)  # a birth date is edited in clear by who may reveal it
+                if getattr(self.instance, privacy.CAN_REVEAL, False):
+                    continue
             if name in self.fields and stored not in (None, ""):
                 self.stored_personal[name] = stored
                 self.initial[name] = ""
@@ -102,7 +106,7 @@ class BulkEditForm(forms.Form):
 class ImportUploadForm(forms.Form):
     """Upload of a CSV/XLSX/XLS file for a bulk import."""
 
-    file = forms.FileField(label=_("文件"), help_text=_("支持 .xlsx、.xls、.csv（UTF-8 或 GBK 编码）"))
+    file = forms.FileField(label=_("文件"), help_text=_("支持 .xlsx、.xls、.csv（UTF-8、UTF-16 或 GBK 编码）"))
     all_or_nothing = forms.BooleanField(label=_("全部无误才导入"), required=False)
 
     def clean_file(self):

@@ -16,8 +16,8 @@ job and error-workbook parts and replace the per-row form with a faster validate
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime
+import functools
 import io
 import logging
 import re
@@ -28,19 +28,19 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from django import forms as dj_forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db import DatabaseError, connections, models, router, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from tongxin.core import audit, scoping
+from tongxin.core import audit, importfile, scoping
+from tongxin.core.export import xlsx_row
+from tongxin.core.importfile import ImportFileError, column_letter, formula_start, shorten
 from tongxin.core.models import ImportJob, ObjectChange
 
 logger = logging.getLogger(__name__)
 
 HEADER_SCAN_ROWS = 10
-
-
-class ImportFileError(Exception):
-    """The file cannot be read at all (wrong type, no header row, wrong encoding)."""
 
 
 def _clean_header(value: Any) -> str:
@@ -64,104 +64,101 @@ def cell_text(value: Any) -> str:
 
 
 def csv_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else GB18030 (a superset of GBK).
-    Checked chunk by chunk, so that a large file is never held in memory."""
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as fh:
-        head = fh.read(3)
-        fh.seek(0)
-        try:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"
+    """The encoding a CSV is read with (see :func:`tongxin.core.importfile.text_encoding`)."""
+    return importfile.text_encoding(Path(path))
 
 
-def _read_csv(path: Path) -> Iterator[list[Any]]:
-    encoding = csv_encoding(path)
-    with path.open(encoding=encoding, newline="") as fh:
-        sample = fh.read(4096)
-        fh.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-        except csv.Error:
-            dialect = csv.excel
-        yield from csv.reader(fh, dialect)
-
-
-# Above this many rows a workbook is streamed by openpyxl: calamine holds the whole sheet in memory (about
-# 1.8 KB per row of a 19-column register, so some 270 MB here), openpyxl one row.
+# Above this many rows, or this many bytes of XML, a workbook is streamed by openpyxl: calamine holds the whole
+# sheet in memory (about 1.8 KB per row of a 19-column register, so some 270 MB here), openpyxl one row.
 CALAMINE_MAX_ROWS = 150_000
+CALAMINE_MAX_BYTES = 256 * importfile.MB
 
 
 def _read_xlsx(path: Path) -> Iterator[list[Any]]:
     """The first sheet's rows, read with calamine (Rust; about 13× faster than openpyxl on a 100,000-row
-    register), from the sheet's first row (leading blank rows are kept, so row numbers match the sheet's;
-    leading blank columns are not, which header mapping does not mind). A workbook calamine cannot read, or
-    one too large to hold in memory (:data:`CALAMINE_MAX_ROWS`), is read with openpyxl."""
-    if estimate_rows(path) > CALAMINE_MAX_ROWS:
-        yield from _read_xlsx_openpyxl(path)
-        return
-    try:
-        from python_calamine import CalamineWorkbook
-
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        rows = sheet.iter_rows()
-    except Exception:
-        yield from _read_xlsx_openpyxl(path)
-        return
-    yield from rows
+    register), from the sheet's first row (leading blank rows are kept, so row numbers match the sheet's). A
+    workbook calamine cannot read, or one too large to hold in memory (:data:`CALAMINE_MAX_ROWS`), is read with
+    openpyxl. The zip directory is checked first (a zip bomb is refused before either reader opens it), and
+    calamine runs in a child process under a memory cap (see :func:`tongxin.core.importfile.calamine_rows`)."""
+    size = importfile.check_workbook(path)
+    if size <= CALAMINE_MAX_BYTES and estimate_rows(path) <= CALAMINE_MAX_ROWS:
+        rows = importfile.calamine_rows(path, budget=512 * importfile.MB + 4 * size)
+        if rows is not None:
+            yield from rows
+            return
+    yield from _read_xlsx_openpyxl(path)
 
 
 def _read_xlsx_openpyxl(path: Path) -> Iterator[list[Any]]:
+    """The first sheet's rows streamed by openpyxl (read-only: one row in memory). A sheet whose recorded
+    dimensions are out of all proportion (a few bytes can claim a million rows of 16,384 columns, which openpyxl
+    would pad every row to) is read as its cells come instead."""
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise ImportFileError(_("无法读取 Excel 文件：%(err)s") % {"err": exc}) from exc
+    number = 0
     try:
         ws = wb.worksheets[0]
+        bounds = importfile.limits()
+        rows, columns = ws.max_row or 0, ws.max_column or 0
+        if rows * columns > 25 * bounds.rows or columns > bounds.columns:
+            ws.reset_dimensions()
         for row in ws.iter_rows(values_only=True):
+            number += 1
             yield list(row)
+    except ImportFileError:
+        raise
+    except Exception as exc:
+        raise ImportFileError(
+            _("无法读取 Excel 文件：第 %(row)s 行之后的内容有误（%(err)s）") % {"row": number, "err": exc}
+        ) from exc
     finally:
         wb.close()
 
 
 def _read_xls(path: Path) -> Iterator[list[Any]]:
+    """The first sheet's rows of an Excel 97-2003 workbook (xlrd; rows as long as their cells, not padded to the
+    sheet's widest row: a cell in column IV does not widen every row)."""
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path))
+        book = xlrd.open_workbook(str(path), ragged_rows=True)
     except Exception as exc:
         raise ImportFileError(_("无法读取 Excel 97-2003 文件：%(err)s") % {"err": exc}) from exc
     sheet = book.sheet_by_index(0)
     for r in range(sheet.nrows):
         row = []
-        for c in range(sheet.ncols):
+        for c in range(sheet.row_len(r)):
             cell = sheet.cell(r, c)
             if cell.ctype == xlrd.XL_CELL_DATE:
-                row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+                try:
+                    row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+                except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                    row.append(cell.value)
             else:
                 row.append(cell.value)
         yield row
 
 
 def read_rows(path: str | Path) -> Iterator[list[Any]]:
-    """Every row of the first sheet (or the CSV) as a list of cell values."""
+    """Every row of the first sheet (or the CSV) as a list of cell values, within the bounds of
+    :mod:`tongxin.core.importfile`: a file that is not what its extension says, a workbook that would expand
+    beyond them, a row, column or cell beyond them is refused with :class:`ImportFileError`."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xls"):
+        raise ImportFileError(_("不支持的文件类型“%(suffix)s”") % {"suffix": suffix})
+    importfile.check_file(path)
     if suffix == ".csv":
-        return _read_csv(path)
-    if suffix == ".xlsx":
-        return _read_xlsx(path)
-    if suffix == ".xls":
-        return _read_xls(path)
-    raise ImportFileError(_("不支持的文件类型“%(suffix)s”") % {"suffix": suffix})
+        rows = importfile.csv_rows(path)
+    elif suffix == ".xlsx":
+        rows = _read_xlsx(path)
+    else:
+        rows = _read_xls(path)
+    return importfile.bounded(rows)
 
 
 _XLSX_ROW = re.compile(rb"<row[ >]")
@@ -173,12 +170,19 @@ def _xlsx_rows(path: Path) -> int:
     """About how many rows the first sheet of a workbook holds, from the zip alone (openpyxl would load the
     shared strings first, seconds for a large register): the sheet's recorded dimension, or, for a sheet
     that records none (openpyxl's write-only mode, which Tongxin's own exports use, and other tools), the
-    rows of its first megabyte scaled by its uncompressed size (exact for a sheet under a megabyte)."""
+    rows of its first megabyte scaled by its uncompressed size (exact for a sheet under a megabyte). Reads
+    nothing larger than a megabyte (it runs before the file's bounds are checked)."""
     import zipfile
 
+    def small(archive: zipfile.ZipFile, name: str) -> bytes:
+        if archive.getinfo(name).file_size > importfile.MB:
+            raise ImportFileError(name)
+        return archive.read(name)
+
+    importfile.check_workbook(path)  # (a directory of a million entries, a bomb: refused by read_rows)
     with zipfile.ZipFile(path) as archive:
-        first = _XLSX_FIRST_SHEET.search(archive.read("xl/workbook.xml"))
-        rels = archive.read("xl/_rels/workbook.xml.rels")
+        first = _XLSX_FIRST_SHEET.search(small(archive, "xl/workbook.xml"))
+        rels = small(archive, "xl/_rels/workbook.xml.rels")
         target = re.search(rb'Id="' + re.escape(first.group(1)) + rb'"[^>]*Target="([^"]+)"', rels) or re.search(
             rb'Target="([^"]+)"[^>]*Id="' + re.escape(first.group(1)) + rb'"', rels
         )
@@ -250,16 +254,7 @@ def map_headers(
             _("前 %(n)s 行中找不到表头，请确认表头包含如“%(known)s”等列名") % {"n": HEADER_SCAN_ROWS, "known": known}
         )
     header = [_clean_header(v) for v in buffered[header_index]]
-    columns: dict[str, int] = {}
-    unknown: list[str] = []
-    for idx, h in enumerate(header):
-        if not h:
-            continue
-        fname = lookup.get(h)
-        if fname is None:
-            unknown.append(h)
-        elif fname not in columns:
-            columns[fname] = idx
+    columns, unknown = _map_columns(header, lookup, header_index + 1)
     hmap = HeaderMap(columns=columns, headers=header, unknown=unknown, header_row=header_index + 1)
 
     def data() -> Iterator[tuple[int, list]]:
@@ -271,6 +266,58 @@ def map_headers(
             yield number, list(row)
 
     return hmap, data()
+
+
+def _map_columns(header: list[str], lookup: dict[str, str], row: int) -> tuple[dict[str, int], list[str]]:
+    """Each field's column, and the headers not imported. The same header twice (two 姓名 columns) leaves no way
+    to tell which column holds the field: the file is refused, naming both. A second, different header of a field
+    (联系电话 and 手机号码) is not imported, and listed with the first it repeats."""
+    columns: dict[str, int] = {}
+    unknown: list[str] = []
+    for idx, h in enumerate(header):
+        if not h:
+            continue
+        fname = lookup.get(h)
+        if fname is None:
+            unknown.append(h)
+        elif fname not in columns:
+            columns[fname] = idx
+        elif header[columns[fname]] == h:
+            raise ImportFileError(
+                _(
+                    "表头（第 %(row)s 行）有两列“%(header)s”：%(first)s 列和 %(second)s 列，无法确定导入哪一列，"
+                    "文件未导入；请删除或重命名其中一列"
+                )
+                % {
+                    "row": row,
+                    "header": h,
+                    "first": column_letter(columns[fname]),
+                    "second": column_letter(idx),
+                }
+            )
+        else:
+            unknown.append(_("%(header)s（与“%(first)s”重复）") % {"header": h, "first": header[columns[fname]]})
+    return columns, unknown
+
+
+#: a free-text cell a spreadsheet would read as a formula (see :func:`tongxin.core.importfile.formula_start`)
+MSG_FORMULA = gettext_lazy(
+    "%(field)s“%(value)s”以“%(char)s”开头，会被 Excel 等表格软件当作公式，不予导入；如确为文字，请去掉开头的“%(char)s”"
+)
+
+
+@functools.cache
+def _text_fields(importer: type[ModelImporter]) -> frozenset[str]:
+    """The importer's free-text fields (stored as they are), whose cells must not start like a formula."""
+    names = set()
+    for fname in importer.headers:
+        try:
+            field_obj = importer.model._meta.get_field(fname)
+        except FieldDoesNotExist:
+            continue
+        if isinstance(field_obj, models.CharField | models.TextField) and not field_obj.choices:
+            names.add(fname)
+    return frozenset(names)
 
 
 @dataclass
@@ -358,13 +405,18 @@ class ModelImporter:
         data: dict[str, Any] = {}
         if self.community is not None and "community" in self.form.base_fields and "community" not in values:
             data["community"] = self.community.pk
+        text_fields = _text_fields(type(self))
         for fname, text in values.items():
             if fname not in self.form.base_fields:
                 continue
+            char = formula_start(text) if fname in text_fields else ""
+            if char:  # the row is rejected; the form still checks the value (its length, …)
+                label = self.model._meta.get_field(fname).verbose_name
+                errors.append(MSG_FORMULA % {"field": label, "value": shorten(text), "char": char})
             resolved = self.resolve(fname, text)
             if isinstance(resolved, str) and resolved.startswith("!"):
                 label = self.model._meta.get_field(fname).verbose_name
-                errors.append(_("%(field)s：找不到“%(value)s”") % {"field": label, "value": resolved[1:]})
+                errors.append(_("%(field)s：找不到“%(value)s”") % {"field": label, "value": shorten(resolved[1:])})
                 continue
             data[fname] = resolved
         return data, errors
@@ -444,7 +496,11 @@ class ModelImporter:
                 label = form.fields[fname].label if fname in form.fields else ""
                 shown_value = values.get(fname, "")
                 for e in errs:
-                    prefix = f"{label}“{shown_value}”：" if label and shown_value else (f"{label}：" if label else "")
+                    prefix = (
+                        f"{label}“{shorten(shown_value)}”："
+                        if label and shown_value
+                        else (f"{label}：" if label else "")
+                    )
                     errors.append(f"{prefix}{e}")
             result.errors = errors
             return result
@@ -499,7 +555,7 @@ def problems_workbook(problems: list[dict[str, Any]]) -> bytes:
     ws.cell(row=1, column=len(headers) + 2).fill = PatternFill("solid", fgColor="FFE0E0")
     for p in rejected:
         values = dict(p.get("values", []))
-        ws.append([p["row"], *[values.get(h, "") for h in headers], "；".join(p.get("errors", []))])
+        ws.append(xlsx_row(ws, [p["row"], *[values.get(h, "") for h in headers], "；".join(p.get("errors", []))]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

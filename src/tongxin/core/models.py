@@ -200,7 +200,10 @@ class LoginFailure(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["username", "at"], name="core_loginfail_user_at")]
+        indexes = [
+            models.Index(fields=["username", "at"], name="core_loginfail_user_at"),
+            models.Index(fields=["ip", "at"], name="core_loginfail_ip_at"),  # the per-address throttle
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"
@@ -301,6 +304,7 @@ class AccessLog(models.Model):
     class Action(models.TextChoices):
         REVEAL = "reveal", _("查看明文")
         EXPORT = "export", _("导出")
+        LOOKUP = "lookup", _("按证件号/电话查询")
 
     time = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -407,6 +411,10 @@ class ImportJob(TongxinModel):
     problems = models.JSONField(_("问题行"), default=list, blank=True)
     batch_id = models.UUIDField(_("批次"), null=True, blank=True)
     error = models.TextField(_("错误"), blank=True)
+    # Who runs the job and when it was last heard of (tongxin.core.heartbeat): a job whose worker died is failed.
+    worker = models.CharField(_("后台进程"), max_length=200, blank=True)
+    worker_key = models.CharField(_("进程标识"), max_length=120, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(_("最后心跳"), null=True, blank=True, editable=False)
 
     scope_division: ClassVar[str | None] = "community"
     # An import job is an operational record, not domain data: its rows' raw values (possibly personal data)
@@ -430,6 +438,12 @@ class ImportJob(TongxinModel):
         if not self.total:
             return 100 if self.status in (self.Status.DONE, self.Status.FAILED) else 0
         return min(100, round(100 * self.processed / self.total))
+
+    @property
+    def restartable(self) -> bool:
+        """A failed job can be started again while its file is kept and it wrote nothing (see
+        :func:`tongxin.core.heartbeat.restart`)."""
+        return self.status == self.Status.FAILED and bool(self.file) and self.batch_id is None
 
 
 class Notification(models.Model):

@@ -1,4 +1,5 @@
-"""Retention of personal data that is only needed for a while: import files and their problem rows."""
+"""Retention of personal data that is only needed for a while: import files and their problem rows, and the
+failed logins behind the lockout."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.models import ImportJob
+from tongxin.core.models import ImportJob, LoginFailure
 
 
 def purge_import_jobs(days: int | None = None, now: datetime.datetime | None = None) -> int:
@@ -28,3 +29,12 @@ def purge_import_jobs(days: int | None = None, now: datetime.datetime | None = N
         ImportJob.objects.filter(pk=job.pk).update(**changes)
         purged += 1
     return purged
+
+
+def purge_login_failures(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Delete failed logins older than a day: the lockout windows are minutes long, and an account name that is
+    never logged into would otherwise keep its rows (names and addresses) for ever. Run on the worker's clock."""
+    keep = max(settings.LOGIN_LOCKOUT_MINUTES, getattr(settings, "LOGIN_IP_LOCKOUT_MINUTES", 0), 24 * 60)
+    cutoff = (now or timezone.now()) - datetime.timedelta(minutes=keep)
+    deleted, _rows = LoginFailure.objects.filter(at__lt=cutoff).delete()
+    return {"login_failures": deleted}

@@ -31,6 +31,7 @@ class Column:
         order_by: str | bool | None = None,
         render: Callable[[Any], Any] | None = None,
         export: bool = True,
+        coarse: Callable[[Any], Any] | None = None,
     ):
         self.accessor = accessor
         self.verbose_name = verbose_name
@@ -38,6 +39,7 @@ class Column:
         self.order_by = order_by
         self.render_fn = render
         self.export = export
+        self.coarse = coarse  # derived from a quasi-identifier: what a reader who may not reveal the row sees
         self.name = ""
         self.personal = False  # personal data (DESIGN rule 4): masked unless revealed
         self.kind: str | None = None  # its class (core.privacy: identity or sensitive)
@@ -77,17 +79,32 @@ class Column:
                 value = value()
         return value
 
+    def value(self, obj: Any) -> Any:
+        """The cell's value; a quasi-identifier (a birth date), or a column derived from one (``coarse``: the
+        age), in clear on the rows the reader may reveal (core.privacy.annotate_reveal), coarsened elsewhere."""
+        if self.kind == privacy.QUASI or self.coarse is not None:
+            if privacy.quasi_in_clear(obj):
+                return self.render_fn(obj) if self.render_fn else self.raw(obj)
+            if self.coarse is not None:
+                return self.coarse(obj)
+            return privacy.coarse(self.raw(obj)) if self.raw(obj) else None
+        return self.render_fn(obj) if self.render_fn else self.raw(obj)
+
     def text(self, obj: Any) -> str:
         """Plain text for exports (personal data masked unless the column is revealed)."""
-        value = self.render_fn(obj) if self.render_fn else self.raw(obj)
-        if self.personal and not (self.reveal and getattr(obj, "tongxin_can_reveal", False)):
+        value = self.value(obj)
+        if (
+            self.personal
+            and self.kind != privacy.QUASI
+            and not (self.reveal and getattr(obj, privacy.CAN_REVEAL, False))
+        ):
             return privacy.mask_as(self.kind, to_text(value))
         return to_text(value)
 
     def html(self, obj: Any) -> str:
         """HTML for the page (personal data always masked: revealing is a separate, logged action)."""
-        value = self.render_fn(obj) if self.render_fn else self.raw(obj)
-        if self.personal:
+        value = self.value(obj)
+        if self.personal and self.kind != privacy.QUASI:
             value = privacy.mask_as(self.kind, to_text(value))
         if isinstance(value, models.Model) and hasattr(value, "get_absolute_url") and value.get_absolute_url():
             return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value)

@@ -9,13 +9,16 @@ from tongxin.core.models import ImportJob
 
 @task()
 def run_import(job_id: int, commit: bool) -> dict:
-    """Validate (preview) or commit an import job in the background."""
+    """Validate (preview) or commit an import job in the background, its heartbeat beating meanwhile (a job whose
+    worker dies is failed by the sweep of :mod:`tongxin.core.heartbeat`)."""
+    from tongxin.core.heartbeat import beating
     from tongxin.core.importer import run_job
     from tongxin.core.views.imports import importer_for
 
     job = ImportJob.objects.select_related("user", "community").get(pk=job_id)
     importer_cls = importer_for(job.target)
-    run_job(job, importer_cls, commit=commit)
+    with beating(job, commit=commit):
+        run_job(job, importer_cls, commit=commit)
     return {"status": job.status, "summary": job.summary}
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from tongxin.core.views import pages
-from tongxin.core.views.imports import ImportJobView
+from tongxin.core.views.imports import ImportJobRestartView, ImportJobView
 from tongxin.core.views.users import UserViewSet
 
 app_name = "core"
@@ -14,6 +14,9 @@ urlpatterns = [
     *UserViewSet.urls(),
     *pages.ImportJobViewSet.urls(),
     path(f"{pages.ImportJobViewSet.segment}/<int:pk>/", ImportJobView.as_view(), name="importjob_detail"),
+    path(
+        f"{pages.ImportJobViewSet.segment}/<int:pk>/restart/", ImportJobRestartView.as_view(), name="importjob_restart"
+    ),
     path("notifications/", pages.notifications, name="notifications"),
     path("notifications/<int:pk>/", pages.notification_open, name="notification_open"),
 ]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.forms import BulkEditForm, ScopedModelForm
 from tongxin.core.models import User
+from tongxin.org import services
 from tongxin.org.models import Division, Grid, RoleAssignment
 
 
@@ -65,4 +66,8 @@ class RoleAssignmentForm(ScopedModelForm):
             self.add_error("grid", _("网格“%(g)s”不属于所选区划") % {"g": data["grid"]})
         if not data.get("grid") and not data.get("division") and not (self.user and self.user.is_superuser):
             self.add_error("division", _("请选择区划或网格"))
+        if self.instance.pk:  # nobody changes their own assignment, nor takes the last administrator's role away
+            for field, message in services.check_change(self.user, self.instance, data).items():
+                if field not in self.errors:
+                    self.add_error(field, message)
         return data

@@ -1,7 +1,9 @@
 """Pages of the organisation app: a few declarative lines per model."""
 
+from typing import Any
+
 from tongxin.core.views.generic import ObjectViewSet
-from tongxin.org import filters, forms, importers, tables
+from tongxin.org import filters, forms, importers, services, tables
 from tongxin.org.models import Division, Grid, RoleAssignment
 
 
@@ -42,3 +44,8 @@ class RoleAssignmentViewSet(ObjectViewSet):
     form = forms.RoleAssignmentForm
     select_related = ("user", "role", "division", "grid")
     icon = "bi-person-badge"
+
+    @classmethod
+    def check_delete(cls, user: Any, obj: RoleAssignment) -> None:
+        """Nobody deletes their own assignment, nor the last administrator's (org.services)."""
+        services.check_removal(user, obj, lock=True)

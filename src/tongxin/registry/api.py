@@ -2,15 +2,16 @@
 memberships, party branches, compounds, buildings, dwellings, tags; reveal; statistics."""
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import ModelSchema, Router
+from ninja import Field, ModelSchema, Router
 from ninja.orm import create_schema
 
 from tongxin.core import scoping
-from tongxin.core.api import InSchema, crud, model_schemas
-from tongxin.core.privacy import masked
+from tongxin.core.api import ErrorOut, InSchema, crud, model_schemas
+from tongxin.core.privacy import masked, shown
 from tongxin.registry import stats
 from tongxin.registry.models import Person
 from tongxin.registry.views import (
@@ -58,10 +59,19 @@ class PersonOut(ModelSchema):
 
     id_number: str = ""
     phone: str = ""
+    birth_date: str = Field(
+        "",
+        description="出生日期 YYYY-MM-DD；对无权查看明文的用户只显示出生年份 YYYY（与脱敏身份证号合起来不能还原号码）",
+    )
 
     class Meta:
         model = Person
-        fields = ["id", *PERSON_FIELDS, "last_updated"]
+        fields = ["id", *[f for f in PERSON_FIELDS if f != "birth_date"], "last_updated"]
+
+    @staticmethod
+    def resolve_birth_date(obj: Person) -> str:
+        value = shown(obj, "birth_date")
+        return "" if value is None else str(value)
 
     @staticmethod
     def resolve_id_number(obj: Person) -> str:
@@ -88,7 +98,11 @@ DwellingOut, DwellingIn = model_schemas(DwellingViewSet, extra_out=("community",
 TagOut, TagIn = model_schemas(TagViewSet)
 
 
-@router.get("/stats/", summary="人口统计（社区，或街道/区县汇总）")
+@router.get(
+    "/stats/",
+    response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut},
+    summary="人口统计（社区，或街道/区县汇总）",
+)
 def registry_stats(request: HttpRequest, division: str, as_of: datetime.date | None = None):
     """Figures for the division with this code (community, street or county) within the caller's scope."""
     if not scoping.has_perm(request.user, Person, "view"):

@@ -6,11 +6,12 @@ import datetime
 
 import django_filters
 from django import forms
+from django.contrib import messages
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.core import codes
+from tongxin.core import codes, throttle
 from tongxin.core.filters import BaseFilterSet
 from tongxin.org.models import Division, Grid
 from tongxin.registry import search
@@ -49,6 +50,7 @@ class PersonFilterSet(BaseFilterSet):
     membership, life status and tag; ``q`` is the one search box."""
 
     search_placeholder = _("姓名、拼音或首字母（如 wf）、身份证号或后4–6位、电话、户号、地址")
+    personal_lookups = True  # its search by ID number or phone is throttled (core.throttle): 429 in the API
     community = django_filters.ModelChoiceFilter(
         queryset=Division.objects.filter(level=Division.Level.COMMUNITY), label=_("社区/村")
     )
@@ -75,7 +77,19 @@ class PersonFilterSet(BaseFilterSet):
 
     def search(self, queryset, name, value):
         """The one search box: name, pinyin, initials, ID number or its tail, phone, household number, address."""
-        return search.search(queryset, value or "") if (value or "").strip() else queryset
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        fields = search.personal_fields(value)
+        if fields and self.request is not None:  # a lookup of personal data: logged, and limited
+            try:
+                throttle.personal_lookup(self.request, Person, fields, value)
+            except throttle.Throttled as exc:
+                if self.request.path.startswith("/api/"):
+                    raise
+                messages.warning(self.request, exc.message)
+                return search.search(queryset, value, personal=False)
+        return search.search(queryset, value)
 
     def filter_minority(self, queryset, name, value):
         """Members of an ethnic minority (not 汉族, ethnicity known)."""

@@ -324,6 +324,8 @@ class Person(TongxinModel):
 
     scope_grid: ClassVar[str | None] = "grid"
     personal_fields: ClassVar[tuple[str, ...]] = ("id_number", "phone", "phone_other")
+    # the birth date is what an ID number's mask hides: the year only to who may not reveal the person
+    quasi_fields: ClassVar[tuple[str, ...]] = ("birth_date",)
     audit_exclude: ClassVar[tuple[str, ...]] = ("created", "last_updated", *DERIVED_FIELDS)
 
     class Meta:
@@ -442,6 +444,17 @@ class Person(TongxinModel):
     def age(self) -> int | None:
         """Age today in whole years (None without a birth date)."""
         return idnumber.age_on(self.birth_date, datetime.date.today()) if self.birth_date else None
+
+    def quasi_masked(self) -> bool:
+        """Whether the birth date is shown as its year to who may not reveal the person: when it would complete
+        the masked ID number; a person without one is known by name and birth date (core.privacy)."""
+        return bool(self.id_hash)
+
+    @property
+    def age_by_year(self) -> int | None:
+        """Age from the birth year alone (this year minus it), what a user who may not reveal the person
+        sees: the exact age would tell, day by day, whether the birthday has passed."""
+        return datetime.date.today().year - self.birth_date.year if self.birth_date else None
 
     @property
     def is_party_member(self) -> bool:

@@ -79,11 +79,23 @@ def probes(query: str) -> list[tuple[str, Q]]:
     return out
 
 
-def search(queryset: QuerySet, query: str) -> QuerySet:
-    """The persons of ``queryset`` (already scoped) matching ``query``, ranked."""
+#: the probes that look up personal data (core.throttle): whether a number belongs to someone
+PERSONAL_PROBES = {"id": "id_number", "id_tail": "id_number", "phone": "phone", "phone_tail": "phone"}
+
+
+def personal_fields(query: str) -> list[str]:
+    """The personal fields ``query`` would look up (empty for a name or address search)."""
+    return sorted({PERSONAL_PROBES[kind] for kind, _q in probes(query) if kind in PERSONAL_PROBES})
+
+
+def search(queryset: QuerySet, query: str, *, personal: bool = True) -> QuerySet:
+    """The persons of ``queryset`` (already scoped) matching ``query``, ranked; without ``personal``, not by
+    ID number or phone (a user over the lookup limit)."""
     ranked: dict[int, int] = {}
     digits = re.sub(r"[\s\-]", "", query.strip()).upper()
     for rank, (kind, probe) in enumerate(probes(query)):
+        if not personal and kind in PERSONAL_PROBES:
+            continue
         limit = TAIL_LIMIT if kind == "id_tail" and len(digits) > 4 else PROBE_LIMIT
         # no ordering: a probe takes the first hits the index gives, the ranking comes from the probe order
         hits = queryset.filter(probe).order_by().values_list("pk", flat=True)[:limit]

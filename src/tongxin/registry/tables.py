@@ -12,7 +12,7 @@ class PersonTable(Table):
     model = Person
     name = Column(linkify=True)
     household_number = Column("household__number", _("户号"), order_by="household__number")
-    age = Column(render=lambda p: p.age, verbose_name=_("年龄"), order_by="-birth_date")
+    age = Column(render=lambda p: p.age, coarse=lambda p: p.age_by_year, verbose_name=_("年龄"), order_by="-birth_date")
     tag_list = Column(render=lambda p: [t.name for t in p.tags.all()], verbose_name=_("标签"), order_by=False)
     fields = (
         "name",

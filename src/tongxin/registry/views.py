@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core import audit, scoping
+from tongxin.core import audit, privacy, scoping
 from tongxin.core.models import AccessLog
 from tongxin.core.views.generic import ObjectViewSet, common_community, filtered
 from tongxin.registry import filters, forms, services, stats, tables
@@ -56,9 +56,9 @@ class PersonViewSet(ObjectViewSet):
         if obj.household_id:
             current = Person.objects.filter(memberships__household_id=obj.household_id, memberships__end__isnull=True)
             members = list(
-                scoping.restrict(current, request.user, "view")
+                privacy.annotate_reveal(scoping.restrict(current, request.user, "view"), request.user)
                 .order_by("relationship", "birth_date")
-                .only("pk", "name", "sex", "birth_date", "relationship", "life_status")
+                .only("pk", "name", "sex", "birth_date", "relationship", "life_status", "id_hash")
             )
         history = Membership.objects.filter(person=obj).select_related("household").order_by("-start", "-pk")
         user = request.user
@@ -212,7 +212,13 @@ class HouseholdViewSet(ObjectViewSet):
     @classmethod
     def detail_context(cls, request: HttpRequest, obj: Household) -> dict[str, Any]:
         """Current members with their relationships, and the moves in and out."""
-        memberships = Membership.objects.filter(household=obj).select_related("person").order_by("end", "relationship")
+        memberships = list(
+            Membership.objects.filter(household=obj).select_related("person").order_by("end", "relationship")
+        )
+        if memberships:  # the members' birth dates in clear if the user may reveal persons of this household
+            reveal = getattr(privacy.flag_reveal(memberships[0].person, request.user), privacy.CAN_REVEAL, False)
+            for m in memberships:
+                setattr(m.person, privacy.CAN_REVEAL, reveal)
         return {
             "current": [m for m in memberships if m.end is None],
             "past": [m for m in memberships if m.end is not None],

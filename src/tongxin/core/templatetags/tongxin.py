@@ -1,5 +1,7 @@
 """Template tags of the generic views."""
 
+from typing import Any
+
 from django import template
 
 register = template.Library()
@@ -9,3 +11,17 @@ register = template.Library()
 def cell(column, obj):
     """Render one table cell."""
     return column.html(obj)
+
+
+@register.filter
+def shown(obj: Any, name: str) -> Any:
+    """``{{ person|shown:"birth_date" }}``: a field as the page's reader may see it (core.privacy.shown: a birth
+    date as its year where it would complete a masked ID number); dates as YYYY-MM-DD."""
+    import datetime
+
+    from tongxin.core import privacy
+
+    value = privacy.shown(obj, name)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return "—" if value in (None, "") else value

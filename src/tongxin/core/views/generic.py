@@ -109,6 +109,11 @@ class ObjectViewSet:
         return []
 
     @classmethod
+    def check_delete(cls, user: Any, obj: models.Model) -> None:
+        """Refuse (``ValidationError`` naming the object) deleting ``obj`` for a reason beyond permission and scope,
+        e.g. a user's own role assignment. Called inside the delete's transaction by the pages and the API."""
+
+    @classmethod
     def group(cls) -> str:
         """The menu group of the list: declared, or the one of the module that owns the model."""
         if cls.menu_group:
@@ -254,7 +259,7 @@ class ObjectListView(ViewSetView):
             per_page = page_size(request.GET.get("per_page"))
         except ValueError:
             per_page = settings.PAGE_SIZE
-        page = Paginator(qs, per_page).get_page(request.GET.get("page"))
+        page = Paginator(privacy.annotate_reveal(qs, request.user), per_page).get_page(request.GET.get("page"))
         table.rows = page.object_list
         query = request.GET.copy()
         query.pop("page", None)
@@ -283,7 +288,7 @@ class ObjectListView(ViewSetView):
         cols = [c for c in table.columns if c.export]
         personal = [c.name for c in cols if c.personal]
         # identity data in clear for a user who may reveal it; sensitive data is never exported in clear
-        identity = [c for c in cols if c.kind == privacy.IDENTITY]
+        identity = [c for c in cols if c.kind in (privacy.IDENTITY, privacy.QUASI) or c.coarse is not None]
         reveal = bool(identity) and scoping.has_perm(self.request.user, self.model, "reveal")
         if reveal:
             # clear text only for the rows the user may reveal (their reveal scope can be narrower than export)
@@ -328,6 +333,7 @@ class ObjectDetailView(ViewSetView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         self.require("view")
         obj = scoping.get_scoped_object(self.viewset.queryset(), request.user, "view", pk=pk)
+        privacy.flag_reveal(obj, request.user)
         fields = self.viewset.detail_fields or self.viewset.table.fields
         table = self.viewset.table(columns=fields)
         rows = [(c.verbose_name, c.html(obj)) for c in table.get_columns(fields)]
@@ -519,7 +525,11 @@ class ObjectDeleteView(ViewSetView):
         label = str(obj)
         try:
             with transaction.atomic():
+                self.viewset.check_delete(request.user, obj)
                 obj.delete()
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+            return HttpResponseRedirect(obj.get_absolute_url())
         except (ProtectedError, RestrictedError) as exc:
             messages.error(
                 request, _("无法删除“%(obj)s”：仍有关联的%(related)s") % {"obj": label, "related": blockers(exc)}
@@ -615,8 +625,12 @@ class BulkDeleteView(ViewSetView):
             try:
                 with transaction.atomic():
                     for obj in qs:
+                        self.viewset.check_delete(request.user, obj)
                         obj.delete()
                         count += 1
+            except ValidationError as exc:
+                messages.error(request, _("未删除任何对象：%(err)s") % {"err": error_text(exc)})
+                return HttpResponseRedirect(self.return_url(reverse(self.viewset.url_name("list"))))
             except (ProtectedError, RestrictedError) as exc:
                 messages.error(
                     request, _("无法删除：所选对象仍有关联的%(related)s，未删除任何对象") % {"related": blockers(exc)}

@@ -14,6 +14,7 @@ from django.views import View
 from tongxin.core import privacy, scoping
 from tongxin.core.forms import ImportUploadForm
 from tongxin.core.importer import error_workbook
+from tongxin.core.importfile import ImportFileError, check_file
 from tongxin.core.models import ImportJob
 from tongxin.core.registry import registry
 from tongxin.core.views.generic import ViewSetView
@@ -74,6 +75,11 @@ class ImportStartView(ViewSetView):
         if not form.is_valid():
             return self.render(form, status=400)
         upload = form.cleaned_data["file"]
+        try:  # a file that is not what its name says, or a zip bomb: refused now, not in the worker
+            check_file(upload, upload.name)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+            return self.render(form, status=400)
         job = ImportJob.objects.create(
             user=request.user,
             target=self.model._meta.label,
@@ -165,4 +171,19 @@ class ImportJobView(LoginRequiredMixin, View):
         job.processed = 0
         job.save(update_fields=["status", "processed", "last_updated"])
         enqueue(job, commit=True)
+        return HttpResponseRedirect(job.get_absolute_url())
+
+
+class ImportJobRestartView(LoginRequiredMixin, View):
+    """“重新开始”: the uploader starts a failed job again (its worker died, or it failed on an error); see
+    :func:`tongxin.core.heartbeat.restart`."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from tongxin.core.heartbeat import NotRestartable, restart
+
+        job = _job_for(request, pk, "restart")
+        try:
+            restart(job, request.user)
+        except NotRestartable as exc:
+            messages.error(request, str(exc))
         return HttpResponseRedirect(job.get_absolute_url())

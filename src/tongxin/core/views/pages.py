@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
@@ -27,13 +28,10 @@ from tongxin.core.forms import ScopedModelForm, style
 from tongxin.core.importer import ModelImporter
 from tongxin.core.models import AccessLog, ApiToken, Holiday, ImportJob, LoginFailure, Notification, ObjectChange
 from tongxin.core.tables import Column, Table
+from tongxin.core.throttle import client_ip
 from tongxin.core.views.generic import ObjectViewSet
 
 # --- login with lockout ------------------------------------------------------------------------
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def login_locked(username: str) -> bool:
@@ -42,30 +40,70 @@ def login_locked(username: str) -> bool:
     return LoginFailure.objects.filter(username__iexact=username, at__gte=since).count() >= settings.LOGIN_MAX_FAILURES
 
 
-class LoginForm(auth_views.AuthenticationForm):
-    """Django's login form plus the lockout after repeated failures."""
+def ip_locked(ip: str | None) -> bool:
+    """True when the client address has too many recent failed logins, whatever account names they tried."""
+    if not ip:
+        return False
+    since = timezone.now() - datetime.timedelta(minutes=settings.LOGIN_IP_LOCKOUT_MINUTES)
+    return LoginFailure.objects.filter(ip=ip, at__gte=since).count() >= settings.LOGIN_MAX_FAILURES_PER_IP
 
-    error_messages = {
-        **auth_views.AuthenticationForm.error_messages,
+
+class LockoutMixin:
+    """The lockout shared by every login form: the app's (``/login/``) and the Django admin's (``/admin/login/``).
+
+    Before the password is even checked, an account name with ``LOGIN_MAX_FAILURES`` failures in the last
+    ``LOGIN_LOCKOUT_MINUTES`` is refused, and so is every name from a client address with
+    ``LOGIN_MAX_FAILURES_PER_IP`` failures in the last ``LOGIN_IP_LOCKOUT_MINUTES`` (one address guessing many
+    accounts): while locked the right password is refused too, so guessing on gains nothing. Each attempt whose
+    credentials were wrong is recorded with its address; a successful login clears the account name's failures
+    (not the other names' failures from the same address).
+    """
+
+    lockout_messages = {
         "locked": _lazy("登录失败次数过多，账号已临时锁定，请 %(minutes)s 分钟后再试或联系管理员。"),
+        "ip_locked": _lazy(
+            "来自地址 %(ip)s 的登录失败次数过多，该地址已临时禁止登录，请 %(minutes)s 分钟后再试或联系管理员。"
+        ),
     }
 
+    def clean(self) -> dict:
+        """Refuse a locked name or address, then authenticate; record a failure, or clear the name's on success."""
+        username = (self.cleaned_data.get("username") or "").strip()
+        ip = client_ip(self.request)
+        if ip_locked(ip):
+            raise forms.ValidationError(
+                self.lockout_messages["ip_locked"],
+                code="ip_locked",
+                params={"ip": ip, "minutes": settings.LOGIN_IP_LOCKOUT_MINUTES},
+            )
+        if username and login_locked(username):
+            raise forms.ValidationError(
+                self.lockout_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCKOUT_MINUTES}
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            # Wrong name or password (or an inactive account). A right password refused for another reason (a
+            # non-staff user at the admin's login) is no guess, so it does not count.
+            if username and self.user_cache is None:
+                LoginFailure.objects.create(username=username, ip=ip)
+            raise
+        if self.user_cache is not None:
+            LoginFailure.objects.filter(username__iexact=self.user_cache.get_username()).delete()
+        return cleaned
+
+
+class LoginForm(LockoutMixin, auth_views.AuthenticationForm):
+    """Django's login form plus the lockout after repeated failures."""
+
     def __init__(self, *args, **kwargs):
+        """The form with the site's Bootstrap classes."""
         super().__init__(*args, **kwargs)
         style(self)
 
-    def clean(self):
-        username = (self.cleaned_data.get("username") or "").strip()
-        if username and login_locked(username):
-            raise forms.ValidationError(
-                self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCKOUT_MINUTES}
-            )
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            if username:
-                LoginFailure.objects.create(username=username, ip=_client_ip(self.request))
-            raise
+
+class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
+    """The Django admin's login form (staff only) with the same lockout (``core/admin.py`` installs it)."""
 
 
 class LoginView(auth_views.LoginView):
@@ -74,10 +112,6 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "core/login.html"
     redirect_authenticated_user = True
-
-    def form_valid(self, form):
-        LoginFailure.objects.filter(username__iexact=form.get_user().get_username()).delete()
-        return super().form_valid(form)
 
 
 # --- home ----------------------------------------------------------------------------------------
@@ -444,7 +478,8 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and worker status for monitoring (no personal data)."""
+    """Database and worker status for monitoring (no personal data): ``status`` is ``degraded`` while tasks wait
+    too long or import jobs are left by a stopped worker (``stale_jobs``, :mod:`tongxin.core.heartbeat`)."""
     status = {"database": "ok", "worker": "unknown"}
     code = 200
     try:
@@ -466,11 +501,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
         waiting = DBTaskResult.objects.filter(
             status="READY", enqueued_at__lt=now - datetime.timedelta(minutes=2)
         ).count()
-        status["worker"] = "stalled" if waiting else "ok"
+        from tongxin.core.heartbeat import stale_jobs
+
+        stale = len(stale_jobs(now))
+        status["worker"] = "stalled" if waiting or stale else "ok"
         status["tasks_waiting"] = waiting
+        status["stale_jobs"] = stale
         status["last_task_finished"] = last.isoformat() if last else None
     except Exception as exc:
         status["worker"] = f"error: {exc.__class__.__name__}"
+    status["status"] = "error" if code != 200 else ("ok" if status["worker"] == "ok" else "degraded")
     return JsonResponse(status, status=code)
 
 

@@ -17,6 +17,7 @@ from tongxin.core.forms import ScopedModelForm
 from tongxin.core.models import User
 from tongxin.core.tables import Column, Table
 from tongxin.core.views.generic import ObjectViewSet
+from tongxin.org import services
 from tongxin.org.models import Division, Grid, Role, RoleAssignment
 
 
@@ -41,6 +42,10 @@ class UserForm(ScopedModelForm):
     def clean(self):
         data = super().clean()
         self._password = self.new_password()
+        if self.instance.pk and self.instance.is_active and data.get("is_active") is False:
+            refusal = services.check_deactivation(self.user, self.instance)  # oneself, or the last administrator
+            if refusal:
+                self.add_error("is_active", refusal)
         return data
 
     def new_password(self) -> str | None:

@@ -18,6 +18,8 @@ from django.db import connections, router
 from django.utils.translation import gettext_lazy
 
 from tongxin.registry.models import (
+    Household,
+    PartyBranch,
     Person,
 )
 
@@ -27,7 +29,9 @@ SPILL_BATCH = 1000
 PARSE_BATCH = 1000  # rows a parsing process takes at a time
 PARALLEL_MIN_ROWS = 20_000  # a smaller file is parsed in the importing process (starting processes costs more)
 _SEP = "\x1f"  # joins a spilled row's cells (one string per row keeps the spill file fast to read back)
-_MASKED_ID = re.compile(r"\d{6}\*{4,}\d{3}[\dX]")
+# a masked export's ID number: region, then the check digit (530424***********2) or, from older exports, the
+# last four (530424********0012)
+_MASKED_ID = re.compile(r"\d{6}\*{4,}(?:\d{3})?[\dX]")
 MAX_PROBLEMS = 100_000
 
 # field → accepted headers (the first is the template's header)
@@ -61,6 +65,32 @@ MSG_REGISTRATION = gettext_lazy("人口类型“%(v)s”无法识别，已留空
 MSG_POLITICAL = gettext_lazy("政治面貌“%(v)s”无法识别，已留空")
 MSG_EDUCATION = gettext_lazy("文化程度“%(v)s”无法识别，已留空")
 MSG_MARITAL = gettext_lazy("婚姻状况“%(v)s”无法识别，已留空")
+
+MSG_TOO_LONG = gettext_lazy("%(field)s“%(v)s”过长：%(n)s 个字符，最多 %(max)s 个")
+MSG_FORMULA = gettext_lazy(
+    "%(field)s“%(v)s”以“%(char)s”开头，会被 Excel 等表格软件当作公式，不予导入；如确为文字，请去掉开头的“%(char)s”"
+)
+
+# The free-text columns, stored as they are: (column, the most characters its field holds or None), checked on every
+# row (a longer value would be stored whole on SQLite and abort the whole write on PostgreSQL), and none may start
+# like a spreadsheet formula (see tongxin.core.importfile.formula_start). The name is checked as it is stored
+# (without its spaces) by parse_row itself.
+_TEXT_FIELDS = {
+    "name": (Person, "name"),
+    "current_address": (Person, "current_address"),  # also the household's address: as long
+    "hukou_address": (Person, "hukou_address"),
+    "employer": (Person, "employer"),
+    "occupation": (Person, "occupation"),
+    "household_number": (Household, "number"),
+    "party_branch": (PartyBranch, "name"),
+    "notes": (Person, "notes"),
+    "phone": (Person, "phone"),  # an unrecognised number is stored as it is
+}
+TEXT_COLUMNS: tuple[tuple[str, int | None], ...] = tuple(
+    (column, None if column == "name" else model._meta.get_field(name).max_length)
+    for column, (model, name) in _TEXT_FIELDS.items()
+)
+NAME_MAX_LENGTH: int = Person._meta.get_field("name").max_length
 
 # Columns the template and the export write, in order.
 COLUMNS: tuple[str, ...] = tuple(HEADERS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import multiprocessing
+import re
 from collections import Counter, deque
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.core import codes, crypto, idnumber, normalize
 from tongxin.core.importer import HeaderMap, cell_text
+from tongxin.core.importfile import FORMULA_CHARS, formula_start, shorten
 from tongxin.registry.models import (
     HEAD_RELATIONSHIPS,
 )
@@ -25,10 +27,14 @@ from tongxin.registry.register.common import (
     HEADERS,
     MSG_EDUCATION,
     MSG_ETHNICITY,
+    MSG_FORMULA,
     MSG_MARITAL,
     MSG_POLITICAL,
     MSG_REGISTRATION,
     MSG_RELATIONSHIP,
+    MSG_TOO_LONG,
+    NAME_MAX_LENGTH,
+    TEXT_COLUMNS,
     Outcome,
     _batches,
     _HouseholdInfo,
@@ -62,6 +68,21 @@ class Parsing:
         name = values.get("name", "").replace(" ", "")
         if not name:
             errors.append(_("姓名：不能为空"))
+        elif len(name) > NAME_MAX_LENGTH:
+            errors.append(
+                MSG_TOO_LONG % {"field": _("姓名"), "v": shorten(name), "n": len(name), "max": NAME_MAX_LENGTH}
+            )
+        for column, limit in TEXT_COLUMNS:
+            text = values.get(column)
+            if text:
+                if text[0] in FORMULA_CHARS and formula_start(text):
+                    errors.append(
+                        MSG_FORMULA % {"field": HEADERS[column][0], "v": shorten(text), "char": formula_start(text)}
+                    )
+                if limit is not None and len(text) > limit:
+                    errors.append(
+                        MSG_TOO_LONG % {"field": HEADERS[column][0], "v": shorten(text), "n": len(text), "max": limit}
+                    )
         id_text = values.get("id_number", "")
         info = None
         masked = ""
@@ -80,6 +101,8 @@ class Parsing:
                 errors.append(_("性别“%(v)s”无法识别（应为男或女）") % {"v": sex_text})
         birth: datetime.date | None = None
         birth_text = values.get("birth_date", "")
+        if masked and re.fullmatch(r"\d{4}", birth_text):  # a masked export shows the birth year only
+            masked, birth_text, raw_birth = f"{masked}/{birth_text}", "", None
         birth_month = None
         if birth_text:
             try:

@@ -72,7 +72,8 @@ def template_workbook() -> bytes:
 
 
 def register_row(person: Person, reveal: bool) -> list[str]:
-    """A person as a row of the register layout (ID number and phones masked unless ``reveal``)."""
+    """A person as a row of the register layout (ID number and phones masked, the birth date as its year, unless
+    ``reveal``)."""
     from tongxin.core.privacy import mask
 
     def secret(value: str) -> str:
@@ -85,7 +86,10 @@ def register_row(person: Person, reveal: bool) -> list[str]:
         "id_number": secret(person.id_number),
         "sex": codes.table("sex").name_of(person.sex),
         "ethnicity": codes.table("ethnicity").name_of(person.ethnicity),
-        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        # the birth year only where the ID number is masked: the date is the part of the number the mask hides
+        "birth_date": (person.birth_date.isoformat() if reveal or not person.id_hash else str(person.birth_date.year))
+        if person.birth_date
+        else "",
         "relationship": codes.table("relationship").name_of(person.relationship) if person.household_id else "",
         "group": person.group.name if person.group_id else "",
         "grid": person.grid.code if person.grid_id else "",
@@ -112,11 +116,13 @@ def register_workbook(persons: Iterator[Person], *, reveal: bool | Callable[[Per
 
     from openpyxl import Workbook
 
+    from tongxin.core.export import xlsx_row
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("居民花名册"))
     ws.append([_header(f) for f in COLUMNS])
     for person in persons:
-        ws.append(register_row(person, reveal(person) if callable(reveal) else reveal))
+        ws.append(xlsx_row(ws, register_row(person, reveal(person) if callable(reveal) else reveal)))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from tongxin.core import audit, bulk, crypto, scoping
+from tongxin.core import audit, bulk, scoping
 from tongxin.core.models import ObjectChange
 from tongxin.registry.models import (
     DERIVED_FIELDS,
@@ -171,12 +171,11 @@ class Writing:
         by_masked: dict[tuple, list[_Stored]] = {}
         masked_rows = [r for r in chunk if r[_I["masked_id"]]]
         if masked_rows:
-            tails = {crypto.suffix_hash("id", r[_I["masked_id"]]) for r in masked_rows}
+            # the mask keeps the region and the check digit: the namesakes of the community are the candidates
             names = {r[_I["name"]] for r in masked_rows}
-            candidates = Person.objects.filter(community=community, id_tail__any=list(tails), name__any=list(names))
-            for p in _stored(candidates):
-                key = (p.name, p.id_number[:6], p.id_number[-4:])
-                by_masked.setdefault(key, []).append(p)
+            for p in _stored(Person.objects.filter(community=community, name__any=list(names))):
+                for tail in (1, 4):  # this mask, and the last four digits of older exports
+                    by_masked.setdefault((p.name, p.id_number[:6], p.id_number[-tail:]), []).append(p)
         by_nokey: dict[tuple, list[_Stored]] = {}
         if nokey_rows:
             # Candidates by name and birth date as plain values first (common names recur thousands of times
@@ -234,8 +233,10 @@ class Writing:
                         person = matches[0]
                         self._claimed.add(person.pk)
             elif row[_I["masked_id"]]:
-                masked = row[_I["masked_id"]]
-                matches = by_masked.get((row[_I["name"]], masked[:6], masked[-4:]), [])
+                masked, _sep, year = row[_I["masked_id"]].partition("/")
+                matches = by_masked.get((row[_I["name"]], masked[:6], masked.rsplit("*", 1)[-1]), [])
+                if year:  # the birth year of the export tells namesakes apart
+                    matches = [p for p in matches if p.birth_date and str(p.birth_date.year) == year]
                 if len(matches) != 1:
                     out.spilled(
                         row,

@@ -43,3 +43,64 @@ document.addEventListener("change", function (evt) {
     }).catch(function () { shrunk[i] = file; if (--pending === 0) done(); });
   });
 });
+
+// Behaviour wired by data-* attributes: the pages carry no inline script or on*= handler (the
+// Content-Security-Policy allows scripts from the site's own files only).
+// <select data-autosubmit> submits its form when changed; <input type=checkbox data-select-all> ticks every
+// row checkbox (input[name=pk]) of its table.
+document.addEventListener("change", function (evt) {
+  var el = evt.target;
+  if (!el.matches) return;
+  if (el.matches("select[data-autosubmit]") && el.form) el.form.submit();
+  if (el.matches("input[type=checkbox][data-select-all]")) {
+    var scope = el.closest("table") || document;
+    scope.querySelectorAll("input[name=pk]").forEach(function (box) { box.checked = el.checked; });
+  }
+});
+
+// Widths computed on the server (progress bars): data-tx-width="<percent>", set through the CSS object model,
+// on the first load and on every piece of page htmx swaps in.
+function txApplyWidths(root) {
+  var els = root.querySelectorAll ? root.querySelectorAll("[data-tx-width]") : [];
+  if (root.matches && root.matches("[data-tx-width]")) els = [root].concat(Array.prototype.slice.call(els));
+  Array.prototype.forEach.call(els, function (el) {
+    var pct = Math.max(0, Math.min(100, parseFloat(el.dataset.txWidth) || 0));
+    el.style.width = pct + "%";
+  });
+}
+if (window.htmx) htmx.onLoad(txApplyWidths); else document.addEventListener("DOMContentLoaded", function () { txApplyWidths(document); });
+
+// The three screens of the event report (cases/report.html): category → photo and description → place, with
+// the duplicates nearby loaded on the last screen and the phone's position on request.
+(function () {
+  var form = document.getElementById("report-form");
+  if (!form) return;
+  var data = form.dataset;
+  function loadDuplicates() {
+    var cat = form.querySelector("input[name=category]:checked");
+    var params = new URLSearchParams({
+      category: cat ? cat.value : "", community: form.community.value,
+      latitude: form.latitude.value, longitude: form.longitude.value, address: form.address.value
+    });
+    if (window.htmx) htmx.ajax("GET", data.duplicatesUrl + "?" + params.toString(), {target: "#duplicates", swap: "innerHTML"});
+  }
+  function show(n) {
+    form.querySelectorAll(".report-screen").forEach(function (s) { s.classList.toggle("d-none", s.dataset.screen !== String(n)); });
+    if (String(n) === "3") loadDuplicates();
+    window.scrollTo(0, 0);
+  }
+  form.querySelectorAll("[data-next]").forEach(function (b) { b.addEventListener("click", function () { show(b.dataset.next); }); });
+  form.address.addEventListener("change", loadDuplicates);
+  document.getElementById("locate").addEventListener("click", function () {
+    var status = document.getElementById("locate-status");
+    if (!navigator.geolocation) { status.textContent = data.msgNoGeolocation; return; }
+    status.textContent = data.msgLocating;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      form.latitude.value = pos.coords.latitude.toFixed(6);
+      form.longitude.value = pos.coords.longitude.toFixed(6);
+      status.textContent = data.msgLocated + " " + form.latitude.value + ", " + form.longitude.value + " (±" + Math.round(pos.coords.accuracy) + " m)";
+      loadDuplicates();
+    }, function () { status.textContent = data.msgLocateFailed; }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+  });
+  if (data.startScreen) show(data.startScreen);
+})();

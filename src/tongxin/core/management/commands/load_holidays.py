@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.core import audit
 from tongxin.core.calendar import NATIONAL_CSV, HolidayFileError, load_holidays
+from tongxin.core.importfile import command_file_errors
 from tongxin.core.models import ObjectChange
 
 
@@ -27,9 +28,8 @@ class Command(BaseCommand):
                 raise CommandError(_("区划代码“%(code)s”不存在") % {"code": opts["division"]})
         with audit.audit_context(source=ObjectChange.Source.COMMAND):
             try:
-                counts = load_holidays(opts["file"], division=division)
+                with command_file_errors(opts["file"]):
+                    counts = load_holidays(opts["file"], division=division)
             except HolidayFileError as exc:
                 raise CommandError(str(exc)) from exc
-            except FileNotFoundError as exc:
-                raise CommandError(_("文件不存在：%(path)s") % {"path": opts["file"]}) from exc
         self.stdout.write(f"holidays: {counts}")

@@ -10,7 +10,7 @@ from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 
-from tongxin.core import hooks
+from tongxin.core import heartbeat, hooks
 from tongxin.core.retention import purge_import_jobs
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,36 @@ def clock(stop: threading.Event, every: float = 60.0) -> None:
             connection.close()
 
 
+def recover_imports(stop: threading.Event) -> None:
+    """At the worker's start: fail the import jobs whose worker died (a killed worker's jobs are not taken up
+    again: they are failed, to be restarted), and sweep again when the jobs that seem to run elsewhere would
+    turn stale, rather than at the clock's next tick. A failure is logged; the clock sweeps again."""
+    try:
+        counts = heartbeat.fail_stale_imports()
+        if counts["failed"]:
+            log.warning("worker start: %s import job(s) of a stopped worker marked failed", counts["failed"])
+        delay = heartbeat.seconds_to_next_stale()
+    except Exception:
+        log.exception("worker start: the sweep of stopped import jobs failed")
+        return
+    if delay is not None:
+
+        def again() -> None:
+            if not stop.wait(delay):
+                try:
+                    heartbeat.fail_stale_imports()
+                except Exception:
+                    log.exception("worker start: the second sweep of stopped import jobs failed")
+                finally:
+                    connection.close()
+
+        threading.Thread(target=again, name="tongxin-import-recovery", daemon=True).start()
+
+
 class Command(DBWorkerCommand):
     """The database-backed task worker (imports, reports, messages after commit) plus the clock thread that runs
-    the modules' periodic jobs. On start it purges import files and problem rows past their retention period."""
+    the modules' periodic jobs. On start it purges import files and problem rows past their retention period and
+    fails the import jobs of a worker that died (:mod:`tongxin.core.heartbeat`)."""
 
     help = "Run the Tongxin background worker (imports, reports, reminders)."
 
@@ -51,6 +78,7 @@ class Command(DBWorkerCommand):
     def handle(self, *args, **options):
         purge_import_jobs()
         stop = threading.Event()
+        recover_imports(stop)
         every = options.pop("clock_seconds", 60.0)
         if every > 0:
             threading.Thread(target=clock, args=(stop, every), name="tongxin-clock", daemon=True).start()

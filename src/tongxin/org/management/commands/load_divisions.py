@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit
+from tongxin.core.importfile import command_file_errors
 from tongxin.core.models import ObjectChange
 from tongxin.org import divisions
 
@@ -27,7 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         from pathlib import Path
 
-        rows = divisions.read_divisions(Path(opts["file"]))
+        with command_file_errors(opts["file"]):
+            rows = divisions.read_divisions(Path(opts["file"]))
         if opts["codes"]:
             try:
                 rows = divisions.select(rows, opts["codes"])
