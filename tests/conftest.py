@@ -19,6 +19,9 @@ def _fast_settings(settings, tmp_path):
     from tongxin.core import calendar
 
     calendar.invalidate()  # each test's rolled-back holiday rows must not linger in the process's calendars
+    from django.core.cache import cache
+
+    cache.clear()  # nor cached figures, versions or throttle counts of another test's rows
     yield
 
 

@@ -245,6 +245,10 @@ MAX_PAGE_SIZE = 1000
 # Uploaded import files and their problem rows (raw cells: ID numbers, phones) are purged after this many days;
 # the job, its counts and its change-log batch stay.
 IMPORT_RETENTION_DAYS = int(env("TONGXIN_IMPORT_RETENTION_DAYS", "30"))
+# An export of more rows than this runs in the worker (a progress bar, then a download link on the job's page); its
+# file is kept under media/exports/ for EXPORT_RETENTION_DAYS days, for its owner only.
+EXPORT_BACKGROUND_ROWS = int(env("TONGXIN_EXPORT_BACKGROUND_ROWS", "5000"))
+EXPORT_RETENTION_DAYS = int(env("TONGXIN_EXPORT_RETENTION_DAYS", "7"))
 # What an import file may expand to (tongxin.core.importfile), checked from a workbook's zip directory before it is
 # read (a zip bomb is refused at once): all members uncompressed, each part read whole (the shared strings), each
 # member's compression ratio; and while it is read: rows, characters in one cell (Excel's own limit).

@@ -10,6 +10,7 @@ from django.views.static import serve
 from tongxin.cases.api import router as cases_router
 from tongxin.core.api import api
 from tongxin.core.api_routes import router as core_router
+from tongxin.core.indicators_api import router as indicators_router
 from tongxin.core.views import pages
 from tongxin.org.api import router as org_router
 from tongxin.registry.api import router as registry_router
@@ -18,6 +19,7 @@ api.add_router("/core/", core_router)
 api.add_router("/org/", org_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/cases/", cases_router)
+api.add_router("/indicators/", indicators_router)
 
 urlpatterns = [
     path("", pages.home, name="home"),

@@ -56,14 +56,17 @@ def browser(_allow_async_unsafe):
 def bworld(transactional_db, live_server):
     """The suite's ``world`` built in a transactional database the live server thread can see.
 
-    Flushing between transactional tests may drop the default roles (re-created by post_migrate only
-    when the flush emits it), so make sure they exist before ``world`` reads them.
+    Flushing between transactional tests may drop the default roles and case categories (re-created by
+    post_migrate only when the flush emits it), so make sure they exist before ``world`` reads them.
     """
     from tongxin.org.models import Role
     from tongxin.org.roles import default_roles, sync_default_roles
 
     if Role.objects.filter(codename__in=[r["codename"] for r in default_roles()]).count() < len(default_roles()):
         sync_default_roles()
+    from tongxin.cases.defaults import load_default_categories
+
+    load_default_categories()  # the default case categories, dropped by the same flush
     return None
 
 

@@ -210,7 +210,7 @@ def test_home_shows_my_open_and_overdue_cases(client, world):
         services.assign(world.users["director"], case, world.users["grid_member"])
     with time_machine.travel(at("2026-09-25 10:00"), tick=False):
         client.force_login(world.users["grid_member"])
-        assert "其中 1 件已超期" in client.get(reverse("home")).content.decode()
+        assert "未办结 1 件 · 已超期 1 件" in client.get(reverse("home")).content.decode()  # the launcher's count
         client.force_login(world.users["director"])
         assert "辖区 1 件事件已超期" in client.get(reverse("home")).content.decode()
 

@@ -99,6 +99,11 @@ def test_no_export_carries_a_formula(client, world, hostile):
 def test_the_csv_stream_escapes_every_cell():
     class Col:
         verbose_name = "=标题"
+        personal = False
+        kind = None
+
+        def value(self, obj):
+            return obj
 
         def text(self, obj):
             return obj

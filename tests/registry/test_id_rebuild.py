@@ -180,3 +180,27 @@ def test_the_old_mask_beside_a_birth_date_gave_the_number_back(residents):
     old = p.id_number[:6] + "*" * 8 + p.id_number[-4:]
     assert count_candidates(p.id_number, old, p.birth_date, None, p.sex) == 1
     assert idnumber.parse(p.id_number).birth_date == p.birth_date
+
+
+def test_import_problem_rows_are_encrypted_at_rest(world, residents):
+    """An import job's problem rows keep the raw cells of the refused rows: unreadable without the data key."""
+    from django.db import connection
+
+    from tongxin.core.models import ImportJob
+
+    number = residents[1].id_number
+    job = ImportJob.objects.create(
+        user=world.users["director"],
+        target="registry.Person",
+        file_name="x.csv",
+        problems=[{"row": 2, "status": "rejected", "values": {"公民身份号码": number}, "errors": ["…"]}],
+    )
+    empty = ImportJob.objects.create(user=world.users["director"], target="registry.Person", file_name="y.csv")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT problems FROM core_importjob WHERE id = %s", [job.pk])
+        stored = cursor.fetchone()[0]
+    assert stored.startswith("v1:") and number not in stored and number[6:14] not in stored
+    job.refresh_from_db()
+    assert job.problems[0]["values"]["公民身份号码"] == number  # the uploader still sees the row
+    assert list(ImportJob.objects.exclude(problems=[]).values_list("pk", flat=True)) == [job.pk]
+    assert ImportJob.objects.get(pk=empty.pk).problems == []

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.cases import panels
 from tongxin.cases.models import Case, Category, Dispute, FollowUp, MediationSession, Meeting, Priority
 from tongxin.cases.services import end_of_today
 from tongxin.core.filters import BaseFilterSet
@@ -44,6 +45,9 @@ class CaseFilterSet(BaseFilterSet):
         field_name="reported_at", lookup_expr="date__lte", label=_("上报日期至"), widget=DATE
     )
     mine = django_filters.BooleanFilter(label=_("我承办的"), method="assigned_to_me")
+    # the links of a person's and a household's case panels (cases/panels.py)
+    person = django_filters.NumberFilter(label=_("居民"), method="of_person", widget=forms.HiddenInput)
+    household = django_filters.NumberFilter(label=_("户"), method="of_household", widget=forms.HiddenInput)
 
     class Meta:
         model = Case
@@ -75,6 +79,14 @@ class CaseFilterSet(BaseFilterSet):
         if value is None or user is None:
             return queryset
         return queryset.filter(assignee=user) if value else queryset.exclude(assignee=user)
+
+    def of_person(self, queryset: QuerySet, name: str, value: float | None) -> QuerySet:
+        """The cases a resident reported (not anonymously) or is involved in."""
+        return queryset if value is None else queryset.filter(panels.person_q(int(value)))
+
+    def of_household(self, queryset: QuerySet, name: str, value: float | None) -> QuerySet:
+        """The cases a household's current members reported (not anonymously) or are involved in."""
+        return queryset if value is None else queryset.filter(panels.household_q(int(value)))
 
 
 class CategoryFilterSet(BaseFilterSet):

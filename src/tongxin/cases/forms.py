@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.cases import services
-from tongxin.cases.models import Case, Category, Dispute, FollowUp, MediationSession, Meeting
+from tongxin.cases.models import Case, Category, Dispute, FollowUp, MediationSession, Meeting, Satisfaction
 from tongxin.cases.workflow import due_for
 from tongxin.core import normalize, scoping
 from tongxin.core.forms import MultipleFileField, ScopedModelForm, style
@@ -129,8 +129,17 @@ class CaseForm(ScopedModelForm):
 class QuickReportForm(forms.Form):
     """The grid member's report on a phone: category, photo, what and where — three screens."""
 
-    category = forms.ModelChoiceField(Category.objects.none(), label=_("分类"))
-    description = forms.CharField(label=_("描述"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    category = forms.ModelChoiceField(
+        Category.objects.none(),
+        label=_("分类"),
+        error_messages={"required": _("请先选择事件分类"), "invalid_choice": _("所选分类不存在或已停用，请重新选择")},
+    )
+    description = forms.CharField(
+        label=_("描述"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("请填写事件描述")},
+    )
     address = forms.CharField(label=_("地点"), max_length=200, required=False)
     latitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False, widget=forms.HiddenInput)
     longitude = forms.DecimalField(max_digits=9, decimal_places=6, required=False, widget=forms.HiddenInput)
@@ -153,7 +162,7 @@ class QuickReportForm(forms.Form):
         if len(grids) == 1:
             self.fields["grid"].initial = grids[0]
         self.fields["category"].queryset = Category.objects.filter(active=True)
-        self.fields["photos"].widget.attrs.update({"accept": "image/*", "capture": "environment"})
+        self.fields["photos"].widget.attrs.update({"accept": "image/*"})
         style(self)
 
     def clean(self) -> dict[str, Any]:
@@ -274,9 +283,7 @@ class StepForm(CoreStepForm):
     into = forms.CharField(
         label=_("并入事件编号"), required=False, max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"})
     )
-    satisfaction = forms.TypedChoiceField(
-        label=_("满意度"), choices=[(i, str(i)) for i in range(5, 0, -1)], coerce=int, required=False
-    )
+    satisfaction = forms.TypedChoiceField(label=_("满意度"), choices=Satisfaction.choices, coerce=int, required=False)
     method = forms.ChoiceField(label=_("回访方式"), choices=FollowUp.Method.choices, required=False)
     photos = MultipleFileField(label=_("照片"))
 
@@ -313,7 +320,7 @@ class BulkAssignForm(forms.Form):
     """The director's board: give the ticked cases to one person."""
 
     assignee = forms.ModelChoiceField(None, label=_("承办人"))
-    note = forms.CharField(label=_("说明"), required=False, max_length=500)
+    note = forms.CharField(label=_("分派说明"), required=False, max_length=500)
 
     def __init__(self, *args: Any, communities: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)

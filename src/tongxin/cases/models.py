@@ -25,6 +25,16 @@ from tongxin.core.workcalendar import DueRule
 from tongxin.org.models import Division, Grid
 
 
+class Satisfaction(models.IntegerChoices):
+    """The reporter's satisfaction at the follow-up, 5 (best) to 1, named as people say it."""
+
+    VERY_SATISFIED = 5, _("5 非常满意")
+    SATISFIED = 4, _("4 满意")
+    NEUTRAL = 3, _("3 基本满意")
+    DISSATISFIED = 2, _("2 不满意")
+    VERY_DISSATISFIED = 1, _("1 非常不满意")
+
+
 class Priority(models.TextChoices):
     """How urgent a case is."""
 
@@ -281,7 +291,9 @@ class Case(TongxinModel):
         "self", verbose_name=_("并入"), on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_cases"
     )
     resolution = models.TextField(_("办理结果"), blank=True)
-    satisfaction = models.PositiveSmallIntegerField(_("满意度"), null=True, blank=True, editable=False)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("满意度"), choices=Satisfaction.choices, null=True, blank=True, editable=False
+    )
     external_ref = models.CharField(_("外部编号"), max_length=64, blank=True, help_text=_("如12345热线工单号"))
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("提出于恳谈会"), on_delete=models.SET_NULL, null=True, blank=True, related_name="cases"
@@ -460,6 +472,23 @@ class Attachment(ScopedLikeItsCase, files.FileAttachment, TongxinModel):
         return self.name
 
 
+class PendingPhoto(files.FileAttachment):
+    """A photo of a phone report not yet sent (the form came back with an error), uploaded once and kept for its
+    uploader: the re-rendered form carries a signed reference to it (``cases.attachments``), the case takes it
+    as an attachment when the report goes through, and it is deleted after ``PENDING_HOURS`` otherwise. Not a
+    domain row: seen only by its uploader, never change-logged."""
+
+    created = models.DateTimeField(_("上传时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("待提交照片")
+        verbose_name_plural = _("待提交照片")
+        ordering = ("created", "pk")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class FollowUp(ScopedLikeItsCase, TongxinModel):
     """A follow-up call or visit after a case is resolved (回访): the reporter's satisfaction and comments."""
 
@@ -471,9 +500,7 @@ class FollowUp(ScopedLikeItsCase, TongxinModel):
     case = models.ForeignKey(Case, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="follow_ups")
     time = models.DateTimeField(_("回访时间"), default=timezone.now)
     method = models.CharField(_("方式"), max_length=16, choices=Method.choices, default=Method.PHONE)
-    satisfaction = models.PositiveSmallIntegerField(
-        _("满意度"), choices=[(i, str(i)) for i in range(1, 6)], help_text=_("1 非常不满意 … 5 非常满意")
-    )
+    satisfaction = models.PositiveSmallIntegerField(_("满意度"), choices=Satisfaction.choices)
     comments = models.TextField(_("意见"), blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("回访人"), on_delete=models.SET_NULL, null=True, blank=True

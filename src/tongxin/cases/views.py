@@ -11,14 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from tongxin.cases import filters, forms, services, tables
+from tongxin.cases import attachments, filters, forms, services, tables
 from tongxin.cases.models import Attachment, Case, CaseStep, Category, Dispute, FollowUp, MediationSession, Meeting
 from tongxin.cases.workflow import WORKFLOW
 from tongxin.core import files, scoping
@@ -100,6 +100,7 @@ class CaseViewSet(ObjectViewSet):
     def extra_urls(cls) -> list:
         return [
             path("report/", quick_report, name="report"),
+            path("report/kept/<str:token>/", kept_photo, name="kept_photo"),
             path("mine/", mine, name="mine"),
             path("board/", board, name="board"),
             path("duplicates/", duplicates, name="duplicates"),
@@ -188,37 +189,73 @@ class FollowUpViewSet(ObjectViewSet):
 @login_required
 def quick_report(request: HttpRequest) -> HttpResponse:
     """The grid member's report on a phone: category → photo and description → place and send (three screens,
-    one upload at the end); duplicates nearby are suggested before sending."""
+    one upload at the end); duplicates nearby are suggested before sending. When the form comes back with an
+    error, its photos are kept (uploaded once, see ``cases.attachments``) and shown, and the case takes them when
+    the report goes through."""
     if not scoping.has_perm(request.user, Case, "add"):
         raise PermissionDenied
     form = forms.QuickReportForm(request.POST or None, request.FILES or None, user=request.user)
+    kept = attachments.from_tokens(request.POST.getlist("kept"), request.user) if request.method == "POST" else []
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        category: Category = d["category"]
-        try:
-            case = services.report(
-                request.user,
-                files=d["photos"],
-                community=d["community"],
-                grid=d.get("grid") or services.grid_for(d["community"], d.get("latitude"), d.get("longitude")),
-                category=category,
-                kind=category.kind,
-                source=Case.Source.PATROL,
-                description=d["description"],
-                address=d.get("address") or "",
-                latitude=d.get("latitude"),
-                longitude=d.get("longitude"),
-                involves_ethnic=d.get("involves_ethnic") or False,
-            )
-        except ValidationError as exc:
-            form.add_error(None, error_text(exc))
-        except PermissionDenied:
-            form.add_error(None, _("您无权在%(c)s上报事件（网格不在您的管辖范围）") % {"c": d["community"]})
-        else:
+        case = _send_report(request, form, kept)
+        if case is not None:
+            attachments.discard(kept)
             due = timezone.localtime(case.due_at).strftime("%m-%d %H:%M")
             messages.success(request, _("已上报事件 %(n)s，办结时限 %(d)s") % {"n": case.number, "d": due})
             return HttpResponseRedirect(case.get_absolute_url())
-    return render(request, "cases/report.html", {"form": form, "tops": category_tree(form.fields["community"].initial)})
+    if request.method == "POST" and form.cleaned_data.get("photos"):
+        kept += attachments.keep(form.cleaned_data["photos"], request.user)
+    context = {
+        "form": form,
+        "tops": category_tree(form.fields["community"].initial),
+        "kept": [(attachments.pending_token(p), p) for p in kept],
+    }
+    return render(request, "cases/report.html", context)
+
+
+def _send_report(request: HttpRequest, form: forms.QuickReportForm, kept: list) -> Case | None:
+    """Report the case of a valid quick-report form with its new and kept photos; None (and the error on the
+    form) when the services refuse it."""
+    d = form.cleaned_data
+    category: Category = d["category"]
+    try:
+        return services.report(
+            request.user,
+            files=[*attachments.adopt(kept), *d["photos"]],
+            community=d["community"],
+            grid=d.get("grid") or services.grid_for(d["community"], d.get("latitude"), d.get("longitude")),
+            category=category,
+            kind=category.kind,
+            source=Case.Source.PATROL,
+            description=d["description"],
+            address=d.get("address") or "",
+            latitude=d.get("latitude"),
+            longitude=d.get("longitude"),
+            involves_ethnic=d.get("involves_ethnic") or False,
+        )
+    except ValidationError as exc:
+        form.add_error(None, error_text(exc))
+    except PermissionDenied:
+        form.add_error(None, _("您无权在%(c)s上报事件（网格不在您的管辖范围）") % {"c": d["community"]})
+    return None
+
+
+@login_required
+def kept_photo(request: HttpRequest, token: str) -> HttpResponse:
+    """The thumbnail of a photo kept for an unsent report, for its uploader only (404 for anyone else)."""
+    found = attachments.from_tokens([token], request.user)
+    if not found:
+        raise Http404
+    p = found[0]
+    f = p.thumbnail or p.file
+    try:
+        handle = f.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg" if p.thumbnail else p.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def category_tree(community: Division | None) -> list[Category]:

@@ -18,6 +18,7 @@ class CoreConfig(hooks.ModuleConfig):
         hooks.PeriodicJob("tongxin.core.outbox.deliver_due"),
         hooks.PeriodicJob("tongxin.core.heartbeat.fail_stale_imports"),  # import jobs whose worker died
         hooks.PeriodicJob("tongxin.core.retention.purge_login_failures", every=3600),
+        hooks.PeriodicJob("tongxin.core.retention.purge_export_jobs", every=3600),  # large exports' files
     )
     home_items = "tongxin.core.home.attention"
 
@@ -35,3 +36,6 @@ class CoreConfig(hooks.ModuleConfig):
         # this process forgets its calendars at once; other processes notice within calendar.VERSION_TTL seconds
         signals.post_save.connect(calendar.invalidate, sender=Holiday, dispatch_uid="tongxin_calendar_save")
         signals.post_delete.connect(calendar.invalidate, sender=Holiday, dispatch_uid="tongxin_calendar_delete")
+        from tongxin.core import indicators
+
+        indicators.connect()  # writes to the indicators' source models invalidate their cached figures

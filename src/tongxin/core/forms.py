@@ -131,10 +131,19 @@ class ImportUploadForm(forms.Form):
 
 
 class MultipleFileInput(forms.ClearableFileInput):
-    """A file input that takes several photos at once (and opens the camera on a phone); ``data-shrink`` has
-    tongxin.js shrink photos in the browser before the upload (weak signal)."""
+    """A file input that takes several photos at once; ``data-shrink`` has tongxin.js shrink photos in the
+    browser before the upload (weak signal), on every such input. Where only photos are expected
+    (``accept="image/*"``) it offers the phone's back camera (``capture="environment"``)."""
 
     allow_multiple_selected = True
+
+    def build_attrs(self, base_attrs: dict[str, Any], extra_attrs: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The input's attributes, with the shrinking always on and the camera offered for photo-only inputs."""
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs.setdefault("data-shrink", "1600")
+        if attrs.get("accept") == "image/*":
+            attrs.setdefault("capture", "environment")
+        return attrs
 
 
 class MultipleFileField(forms.FileField):

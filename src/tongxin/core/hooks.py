@@ -7,6 +7,7 @@ A module's ``apps.py`` subclasses :class:`ModuleConfig` and declares::
         menu_group = hooks.MenuGroup("cases", _("网格事件与诉求"), "bi-megaphone", order=30)
         periodic_jobs = (hooks.PeriodicJob("tongxin.cases.clock.tick"),)
         home_items = "tongxin.cases.home.attention"
+        indicators = "tongxin.cases.indicators.INDICATORS"
         depends_on = ("registry",)
 
 Everything is named by dotted path, so that the declaration imports nothing at start-up; the worker, the menu
@@ -60,11 +61,16 @@ class ModuleConfig(AppConfig):
     periodic_jobs: ClassVar[tuple[PeriodicJob, ...]] = ()
     #: dotted path of ``items(request) -> list[{"text", "url"}]``: what needs the user's attention on the home page
     home_items: ClassVar[str] = ""
+    #: dotted path of a module-level list of :class:`tongxin.core.indicators.Indicator`: the module's figures
+    indicators: ClassVar[str] = ""
     #: labels of the modules (besides the platform, ``core`` and ``org``) whose code this module may import
     depends_on: ClassVar[tuple[str, ...]] = ()
     #: dotted path of ``run(stdout) -> list of (username, role, password, where)``: the module's demo data,
     #: which ``tongxin demo`` runs module by module in INSTALLED_APPS order
     demo: ClassVar[str] = ""
+    #: panels the module adds to other modules' detail pages: a model label (``"registry.Person"``) → the dotted
+    #: path of ``panel(request, obj) -> dict | None`` (see :func:`detail_panels`), or a tuple of such paths
+    detail_panels: ClassVar[dict[str, str | tuple[str, ...]]] = {}
 
 
 def modules() -> list[ModuleConfig]:
@@ -95,3 +101,22 @@ def home_items(request: Any) -> list[dict[str, str]]:
             func: Callable[[Any], list[dict[str, str]]] = import_string(module.home_items)
             items += func(request)
     return items
+
+
+def detail_panels(request: Any, obj: Any) -> list[dict[str, Any]]:
+    """The panels every module adds to ``obj``'s detail page (``core/_detail_panels.html``), module by module.
+
+    A panel function returns None to show nothing (e.g. the user may not see the module's rows), else a dict:
+    ``id`` (the card's HTML id), ``title``, ``items`` (each ``{"text", "url", "badge", "note"}``), ``count`` (all
+    the rows, of which ``items`` shows the first), ``more_url`` (the filtered list of all of them) and
+    ``empty`` (the text shown without items). The module scopes its rows itself (core.scoping)."""
+    label = obj._meta.label
+    panels: list[dict[str, Any]] = []
+    for module in modules():
+        paths = module.detail_panels.get(label, ())
+        for path in (paths,) if isinstance(paths, str) else paths:
+            func: Callable[[Any, Any], dict[str, Any] | None] = import_string(path)
+            panel = func(request, obj)
+            if panel:
+                panels.append(panel)
+    return panels

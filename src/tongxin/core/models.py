@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.core.fields import KeyField
+from tongxin.core.fields import EncryptedJSONField, KeyField
 
 
 class TongxinModel(models.Model):
@@ -408,7 +408,8 @@ class ImportJob(TongxinModel):
     total = models.PositiveIntegerField(_("总行数"), default=0)
     processed = models.PositiveIntegerField(_("已处理"), default=0)
     summary = models.JSONField(_("汇总"), default=dict, blank=True)
-    problems = models.JSONField(_("问题行"), default=list, blank=True)
+    # the rows refused or warned about, with their raw cells (ID numbers, phones): encrypted at rest
+    problems = EncryptedJSONField(_("问题行"), default=list, blank=True)
     batch_id = models.UUIDField(_("批次"), null=True, blank=True)
     error = models.TextField(_("错误"), blank=True)
     # Who runs the job and when it was last heard of (tongxin.core.heartbeat): a job whose worker died is failed.
@@ -444,6 +445,62 @@ class ImportJob(TongxinModel):
         """A failed job can be started again while its file is kept and it wrote nothing (see
         :func:`tongxin.core.heartbeat.restart`)."""
         return self.status == self.Status.FAILED and bool(self.file) and self.batch_id is None
+
+
+class ExportJob(TongxinModel):
+    """An export too large to answer in the request (more than ``EXPORT_BACKGROUND_ROWS`` rows): the worker writes
+    the file under ``media/exports/`` with a progress count; only its owner downloads it, until the retention
+    sweep (:func:`tongxin.core.retention.purge_export_jobs`) deletes it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("等待中")
+        RUNNING = "running", _("导出中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE)
+    target = models.CharField(_("导出对象"), max_length=100)
+    query = models.TextField(_("筛选条件"), blank=True)
+    fmt = models.CharField(_("格式"), max_length=8, choices=Format.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("总行数"), default=0)
+    processed = models.PositiveIntegerField(_("已处理"), default=0)
+    file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    error = models.TextField(_("错误"), blank=True)
+
+    not_community_keyed: ClassVar[str] = "a user's own download, scoped to the user"
+    scope_division: ClassVar[str | None] = None
+    # an operational record: the export itself is in the access log
+    audited: ClassVar[bool] = False
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ("-created",)
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        """The job's page (progress bar, then the download link)."""
+        return reverse("core:exportjob_detail", kwargs={"pk": self.pk})
+
+    @property
+    def percent(self) -> int:
+        """Progress in percent for the progress bar."""
+        if not self.total:
+            return 100 if self.status in (self.Status.DONE, self.Status.FAILED) else 0
+        return min(100, round(100 * self.processed / self.total))
+
+    @property
+    def in_progress(self) -> bool:
+        """Whether the page should keep polling."""
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
 
 
 class Notification(models.Model):

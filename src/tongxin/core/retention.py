@@ -1,5 +1,5 @@
-"""Retention of personal data that is only needed for a while: import files and their problem rows, and the
-failed logins behind the lockout."""
+"""Retention of personal data that is only needed for a while: import files and their problem rows, the files of
+background exports, and the failed logins behind the lockout."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.models import ImportJob, LoginFailure
+from tongxin.core.models import ExportJob, ImportJob, LoginFailure
 
 
 def purge_import_jobs(days: int | None = None, now: datetime.datetime | None = None) -> int:
@@ -38,3 +38,22 @@ def purge_login_failures(now: datetime.datetime | None = None) -> dict[str, int]
     cutoff = (now or timezone.now()) - datetime.timedelta(minutes=keep)
     deleted, _rows = LoginFailure.objects.filter(at__lt=cutoff).delete()
     return {"login_failures": deleted}
+
+
+def purge_export_jobs(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Delete background exports (their files and their jobs) older than ``EXPORT_RETENTION_DAYS``, and fail the
+    running ones whose worker has written no progress for ``IMPORT_STALE_SECONDS`` times ten (the worker writes
+    its progress every few hundred rows, so such a worker stopped). A periodic job of the worker's clock."""
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=10 * settings.IMPORT_STALE_SECONDS)
+    failed = ExportJob.objects.filter(status=ExportJob.Status.RUNNING, last_updated__lt=stale).update(
+        status=ExportJob.Status.FAILED, error=_("后台进程已停止，导出未完成，请重新导出")
+    )
+    cutoff = now - datetime.timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    deleted = 0
+    for job in ExportJob.objects.filter(created__lt=cutoff):
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        deleted += 1
+    return {"export_jobs_deleted": deleted, "export_jobs_failed": failed}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from tongxin.core.models import ImportJob
+from tongxin.core.models import ExportJob, ImportJob
 
 
 @task()
@@ -28,3 +28,13 @@ def deliver_outbox(pks: list[int]) -> dict:
     from tongxin.core.outbox import deliver
 
     return deliver(pks)
+
+
+@task()
+def run_export(job_id: int) -> dict:
+    """Write a large export's file in the background (:mod:`tongxin.core.exportjobs`)."""
+    from tongxin.core.exportjobs import run
+
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    run(job)
+    return {"status": job.status, "rows": job.processed}

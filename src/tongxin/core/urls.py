@@ -3,6 +3,7 @@
 from django.urls import path
 
 from tongxin.core.views import pages
+from tongxin.core.views.exports import ExportJobView
 from tongxin.core.views.imports import ImportJobRestartView, ImportJobView
 from tongxin.core.views.users import UserViewSet
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path(
         f"{pages.ImportJobViewSet.segment}/<int:pk>/restart/", ImportJobRestartView.as_view(), name="importjob_restart"
     ),
+    path("export-jobs/<int:pk>/", ExportJobView.as_view(), name="exportjob_detail"),
     path("notifications/", pages.notifications, name="notifications"),
     path("notifications/<int:pk>/", pages.notification_open, name="notification_open"),
 ]

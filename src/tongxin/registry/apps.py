@@ -11,5 +11,6 @@ class RegistryConfig(hooks.ModuleConfig):
     name = "tongxin.registry"
     label = "registry"
     demo = "tongxin.registry.demo.run"
+    indicators = "tongxin.registry.indicators.INDICATORS"
     verbose_name = _("人口信息")
     menu_group = hooks.MenuGroup("registry", _("人口台账"), "bi-people", order=20)

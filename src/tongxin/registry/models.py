@@ -70,12 +70,24 @@ def _grid_fk(related_name: str) -> models.ForeignKey:
     )
 
 
+class TagColor(models.TextChoices):
+    """A tag's colour: the Bootstrap colour names its badge uses, shown by their Chinese names."""
+
+    BLUE = "primary", _("蓝色")
+    GREY = "secondary", _("灰色")
+    GREEN = "success", _("绿色")
+    RED = "danger", _("红色")
+    YELLOW = "warning", _("黄色")
+    CYAN = "info", _("青色")
+    DARK = "dark", _("黑色")
+
+
 class Tag(TongxinModel):
     """A label a community puts on its residents (e.g. 退役军人, 独居老人, 志愿者)."""
 
     community = _community_fk("person_tags")
     name = models.CharField(_("名称"), max_length=32)
-    color = models.CharField(_("颜色"), max_length=16, blank=True, default="secondary")
+    color = models.CharField(_("颜色"), max_length=16, choices=TagColor.choices, blank=True, default=TagColor.GREY)
     description = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:

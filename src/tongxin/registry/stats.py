@@ -49,18 +49,6 @@ def compute(division: Division, *, user: Any = None, as_of: datetime.date | None
     by_age_band = {band: age_counts[band] for band, _lo, _hi in AGE_BANDS}
     if age_counts["unknown"]:
         by_age_band["未知"] = age_counts["unknown"]
-    rollup = division.level != Division.Level.COMMUNITY
-    group_rows = (
-        persons.order_by()
-        .values("community__name", "group__name", "group__code")
-        .annotate(n=Count("pk"))
-        .order_by("group__code")
-    )
-    by_group: dict[str, int] = {}
-    for r in group_rows:
-        name = r["group__name"] or "未分组"
-        key = f"{r['community__name']}{name}" if rollup else name
-        by_group[key] = by_group.get(key, 0) + r["n"]
     party = persons.filter(political_status__in=("01", "02"))
     return {
         "division": {"code": division.code, "name": division.name, "level": division.level},
@@ -76,5 +64,23 @@ def compute(division: Division, *, user: Any = None, as_of: datetime.date | None
         "party_members": party.count(),
         "party_members_probationary": party.filter(political_status="02").count(),
         "party_branches": branches.count(),
-        "by_group": by_group,
+        "by_group": groups(division, user=user),
     }
+
+
+def groups(division: Division, *, user: Any = None) -> dict[str, int]:
+    """Living persons per resident group (prefixed with the community's name in a roll-up)."""
+    persons = _within(Person.objects.filter(life_status=Person.LifeStatus.LIVING), division, user)
+    rollup = division.level != Division.Level.COMMUNITY
+    group_rows = (
+        persons.order_by()
+        .values("community__name", "group__name", "group__code")
+        .annotate(n=Count("pk"))
+        .order_by("group__code")
+    )
+    by_group: dict[str, int] = {}
+    for r in group_rows:
+        name = r["group__name"] or "未分组"
+        key = f"{r['community__name']}{name}" if rollup else name
+        by_group[key] = by_group.get(key, 0) + r["n"]
+    return by_group

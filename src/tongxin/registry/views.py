@@ -169,22 +169,64 @@ def export_register(request: HttpRequest) -> HttpResponse:
     return response
 
 
+#: the figures of the statistics page, and the columns of its comparison of the divisions below
+STATS_KEYS = (
+    "registry.households",
+    "registry.persons",
+    "registry.persons_by_registration_status",
+    "registry.persons_by_sex",
+    "registry.persons_by_age_band",
+    "registry.persons_by_ethnicity",
+    "registry.ethnic_groups",
+    "registry.minority_persons",
+    "registry.party_members",
+    "registry.party_members_probationary",
+    "registry.party_branches",
+)
+COMPARISON_KEYS = (
+    "registry.households",
+    "registry.persons",
+    "registry.ethnic_groups",
+    "registry.minority_persons",
+    "registry.party_members",
+    "registry.party_branches",
+)
+
+
 @login_required
 def stats_page(request: HttpRequest) -> HttpResponse:
-    """The registry's figures for a community, street or county in the user's scope."""
+    """The registry's figures (:mod:`tongxin.registry.indicators`) for a community, street or county in the user's
+    scope — by default the highest one (a street official sees the street's total) — with one row per division
+    below it (the communities of a street, the streets of a county), each number linking to its list."""
+    from tongxin.core import indicators
+
     if not scoping.has_perm(request.user, Person, "view"):
         raise PermissionDenied
     divisions = stats.divisions_for(request.user)
     code = request.GET.get("division") or ""
     division = divisions.filter(code=code).first() if code else None
     if division is None:
-        division = divisions.filter(level="community").first() or divisions.first()
-    figures = stats.compute(division, user=request.user) if division else None
-    return render(
-        request,
-        "registry/stats.html",
-        {"divisions": divisions[:500], "division": division, "figures": figures},
-    )
+        division = min(divisions[:500], key=lambda d: (d.path.count("/"), d.path), default=None)
+    context: dict[str, Any] = {"divisions": divisions[:500], "division": division, "figures": None}
+    if division is not None:
+        today = timezone.localdate()
+        period = indicators.Period(today, today, today, today.isoformat())
+        result = indicators.evaluate(STATS_KEYS, division, period, request.user)
+        found = indicators.by_key(result)
+        columns = [found[k] for k in COMPARISON_KEYS if k in found]
+        rows = [
+            {"name": child["name"], "level": child["level"], "code": child["code"],
+             "cells": [c["children"][i] for c in columns]}
+            for i, child in enumerate(columns[0]["children"] if columns else [])
+        ]  # fmt: skip
+        context.update(
+            figures={key.split(".", 1)[1]: entry for key, entry in found.items()},  # the template's names
+            as_of=period.as_of,
+            columns=columns,
+            comparison=rows,
+            by_group=stats.groups(division, user=request.user),
+        )
+    return render(request, "registry/stats.html", context)
 
 
 class HouseholdViewSet(ObjectViewSet):

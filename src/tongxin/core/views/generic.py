@@ -16,6 +16,7 @@ delete, bulk edit, bulk delete and bulk import, all scoped to the user and audit
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django import forms as dj_forms
@@ -243,6 +244,78 @@ def page_size(value: str | None) -> int:
     return max(1, min(int(value), settings.MAX_PAGE_SIZE))
 
 
+#: the page sizes a list page offers (any size up to MAX_PAGE_SIZE is accepted in the query string)
+PAGE_SIZES = (20, 50, 100, 200)
+
+
+def page_rows(qs: models.QuerySet, bottom: int, top: int, load: Callable[[models.QuerySet], models.QuerySet]) -> list:
+    """Rows ``bottom:top`` of the ordered ``qs``, at a cost that does not grow with the depth of the page.
+
+    An OFFSET query must walk every row before the page; walking only the primary keys in the ordering (no joined
+    rows, annotations or prefetches: an index-only scan where the ordering has an index) keeps that cheap, and
+    then just the page's rows are loaded — by ``load`` (annotations the page shows) — and put back in order.
+    """
+    keys = list(qs.prefetch_related(None).values_list("pk", flat=True)[bottom:top])
+    if not keys:
+        return []
+    by_pk = {obj.pk: obj for obj in load(qs.filter(pk__in=keys).order_by())}
+    return [by_pk[k] for k in keys if k in by_pk]
+
+
+class KeyPaginator(Paginator):
+    """Django's paginator (counts, page numbers, out-of-range pages) with :func:`page_rows` for each page's rows,
+    so that page 200 costs what page 1 costs: one count, one query for the keys, one for the rows."""
+
+    def __init__(self, object_list: models.QuerySet, per_page: int, load: Callable | None = None) -> None:
+        if not object_list.ordered:  # a stable order, or rows could repeat or vanish between pages
+            object_list = object_list.order_by("pk")
+        super().__init__(object_list, per_page)
+        self.load = load or (lambda rows: rows)
+
+    def page(self, number: Any):
+        """The page ``number`` (validated as Django's paginator does), its rows read by :func:`page_rows`."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        return self._get_page(page_rows(self.object_list, bottom, top, self.load), number, self)
+
+
+def list_buttons(viewset: type[ObjectViewSet], user: Any) -> dict[str, bool]:
+    """Which buttons the list page shows, as booleans: a template given the viewset's classes (its importer, its
+    forms) would call them, and a class that cannot be built without arguments reads as false (the 导入 button
+    never showed)."""
+    vs, model = viewset, viewset.model
+    return {
+        "can_add": vs.form is not None and "add" in vs.actions and scoping.has_perm(user, model, "add"),
+        "can_import": vs.importer is not None and scoping.has_perm(user, model, "import"),
+        "can_bulk_edit": vs.bulk_edit_form is not None and scoping.has_perm(user, model, "change"),
+        "can_bulk_delete": "bulk_delete" in vs.actions and scoping.has_perm(user, model, "delete"),
+    }
+
+
+#: how many fields a row's card shows at phone width, besides its title
+CARD_FIELDS = 6
+
+
+def card_columns(table: Table) -> dict[str, list]:
+    """The columns of the phone-width cards: the title (the linked columns, else the first) and the next few."""
+    title = [c for c in table.columns if c.linkify] or table.columns[:1]
+    return {"card_title": title, "card_fields": [c for c in table.columns if c not in title][:CARD_FIELDS]}
+
+
+def pager_context(request: HttpRequest, page: Any) -> dict[str, Any]:
+    """What the pagination bar's small GET form needs: the page sizes offered (with the current one), and the
+    query string's other parameters as hidden fields, so that changing the size or jumping keeps the filters."""
+    per_page = page.paginator.per_page
+    keep = [(k, v) for k in request.GET for v in request.GET.getlist(k) if k not in ("page", "per_page", "partial")]
+    return {
+        "per_page": per_page,
+        "page_sizes": sorted({*PAGE_SIZES, per_page}),
+        "pager_params": keep,
+        "show_pager": page.paginator.count > PAGE_SIZES[0],
+    }
+
+
 class ObjectListView(ViewSetView):
     """List page: filters, search, sortable columns, pagination, export of the filtered rows."""
 
@@ -259,7 +332,12 @@ class ObjectListView(ViewSetView):
             per_page = page_size(request.GET.get("per_page"))
         except ValueError:
             per_page = settings.PAGE_SIZE
-        page = Paginator(privacy.annotate_reveal(qs, request.user), per_page).get_page(request.GET.get("page"))
+
+        def reveal(rows: models.QuerySet) -> models.QuerySet:
+            """The page's rows flagged for the quasi-identifiers the user may see in clear."""
+            return privacy.annotate_reveal(rows, request.user)
+
+        page = KeyPaginator(qs, per_page, load=reveal).get_page(request.GET.get("page"))
         table.rows = page.object_list
         query = request.GET.copy()
         query.pop("page", None)
@@ -275,6 +353,9 @@ class ObjectListView(ViewSetView):
             all_columns=self.viewset.table.all_columns(),
             filters_active=bool(fs) and any(request.GET.get(k) for k in fs.filters if k != "q"),
             list_links=self.viewset.list_links(request),
+            **list_buttons(self.viewset, request.user),
+            **pager_context(request, page),
+            **card_columns(table),
         )
         template = (
             "core/_table.html"
@@ -284,18 +365,20 @@ class ObjectListView(ViewSetView):
         return render(request, template, ctx)
 
     def export(self, fmt: str, qs: models.QuerySet, table: Table) -> HttpResponse:
+        """The filtered rows as a download; more than ``EXPORT_BACKGROUND_ROWS`` rows go to the worker and the
+        user to the job's page (progress bar, then the download link). Either way the export is access-logged."""
+        from tongxin.core import exportjobs
+        from tongxin.core.export import export_columns
+
         self.require("export")
-        cols = [c for c in table.columns if c.export]
-        personal = [c.name for c in cols if c.personal]
-        # identity data in clear for a user who may reveal it; sensitive data is never exported in clear
-        identity = [c for c in cols if c.kind in (privacy.IDENTITY, privacy.QUASI) or c.coarse is not None]
-        reveal = bool(identity) and scoping.has_perm(self.request.user, self.model, "reveal")
-        if reveal:
-            # clear text only for the rows the user may reveal (their reveal scope can be narrower than export)
-            qs = scoping.annotate_can(qs, self.request.user, "reveal")
-        for c in cols:
-            c.reveal = reveal and c.kind == privacy.IDENTITY
-        response = export_response(fmt, cols, qs, str(self.model._meta.verbose_name_plural))
+        cols, qs, personal, reveal = export_columns(self.model, self.request.user, qs, table)
+        basename = str(self.model._meta.verbose_name_plural)
+        total = exportjobs.wants_background(qs)
+        if total is not None:
+            job = exportjobs.start(self.request.user, self.model._meta.label, fmt, self.request.GET, total, basename)
+            response = HttpResponseRedirect(job.get_absolute_url())
+        else:
+            response = export_response(fmt, cols, qs, basename)
         if personal or privacy.classes(self.model):
             log_export(self.request.user, self.model, qs, personal, reveal)
         return response
@@ -331,6 +414,8 @@ class ObjectDetailView(ViewSetView):
     """Detail page with the object's fields, related panels and recent history."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from tongxin.core import hooks  # here, not at the top: this view alone renders the modules' panels
+
         self.require("view")
         obj = scoping.get_scoped_object(self.viewset.queryset(), request.user, "view", pk=pk)
         privacy.flag_reveal(obj, request.user)
@@ -344,6 +429,8 @@ class ObjectDetailView(ViewSetView):
             changes=changes,
             can_change=scoping.can(request.user, obj, "change"),
             can_delete=scoping.can(request.user, obj, "delete"),
+            # what other modules show here (e.g. a person's cases): declared on their AppConfig, core/hooks.py
+            detail_panels=hooks.detail_panels(request, obj),
             **self.viewset.detail_context(request, obj),
         )
         if privacy.classes(obj) and privacy.revealable(request.user, obj):  # the reveal box (a logged action)

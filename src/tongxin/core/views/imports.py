@@ -136,9 +136,9 @@ class ImportJobView(LoginRequiredMixin, View):
             from tongxin.core.export import XLSX_TYPE
 
             response = HttpResponse(error_workbook(job), content_type=XLSX_TYPE)
-            response["Content-Disposition"] = (
-                f"attachment; filename*=UTF-8''{quote('未导入的行-' + job.file_name)}.xlsx"
-            )
+            # the workbook is always XLSX, whatever the upload was: 未导入的行-名单.xlsx (not 名单.xlsx.xlsx)
+            stem = job.file_name.rsplit(".", 1)[0] if "." in job.file_name else job.file_name
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('未导入的行-' + stem + '.xlsx')}"
             rejected = sum(1 for p in job.problems if p.get("status") == "rejected")
             if model is not None and privacy.classes(model):
                 audit.log_access(

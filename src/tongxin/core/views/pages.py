@@ -120,11 +120,10 @@ class LoginView(auth_views.LoginView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The user's scope and what needs their attention."""
-    from tongxin.org.models import Division, Grid, RoleAssignment
+    from tongxin.org.home import scope_counts
+    from tongxin.org.models import RoleAssignment
 
     assignments = RoleAssignment.objects.filter(user=request.user).select_related("role", "division", "grid")
-    communities = scoping.restrict(Division.objects.filter(level=Division.Level.COMMUNITY), request.user)
-    grids = scoping.restrict(Grid.objects.select_related("community"), request.user)
     recent = scoping.restrict(ObjectChange.objects.select_related("user", "content_type"), request.user)[:8]
     attention = hooks.home_items(request)  # what each module wants the user to see (its AppConfig)
     today = timezone.localdate()
@@ -135,9 +134,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "core/home.html",
         {
             "assignments": assignments,
-            "community_count": communities.count(),
-            "communities": communities[:12],
-            "grid_count": grids.count(),
+            **scope_counts(request.user),  # the communities and grids the user sees or works in
             "recent": recent,
             "attention": attention,
             "today": today,
@@ -176,6 +173,55 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 # --- change log ---------------------------------------------------------------------------------
 
 
+def _type_name(content_type: ContentType) -> str:
+    """An object type as users call it: the model's verbose name (居民), never ``registry.person``."""
+    model = content_type.model_class()
+    return str(model._meta.verbose_name) if model is not None else content_type.model
+
+
+def _label_name(label: str) -> str:
+    """A model label (``registry.Person``) as its verbose name (居民)."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
+
+
+def _field_names(log: AccessLog) -> str:
+    """The personal fields an access touched (``id_number,phone``) as their verbose names (公民身份号码、联系电话)."""
+    model = log.content_type.model_class()
+    names = []
+    for name in filter(None, (f.strip() for f in log.fields.split(","))):
+        try:
+            names.append(str(model._meta.get_field(name).verbose_name) if model is not None else name)
+        except Exception:  # a field since removed: its name as logged
+            names.append(name)
+    return "、".join(names)
+
+
+def _logged_types() -> list[tuple[int, str]]:
+    """The object types of the change-log filter: the models users work with on pages and whose changes are
+    logged (not the login failures, the logs themselves or the import jobs), by their verbose names."""
+    from tongxin.core.registry import registry
+
+    models = {
+        vs.model
+        for vs in registry.all()
+        if getattr(vs.model, "audited", True) and vs.model not in (ObjectChange, AccessLog, LoginFailure)
+    }
+    types = ContentType.objects.get_for_models(*models).items() if models else []
+    return sorted(((ct.pk, str(m._meta.verbose_name)) for m, ct in types), key=lambda choice: choice[1])
+
+
+def _import_targets() -> list[tuple[str, str]]:
+    """What can be imported, by verbose name (the import-job filter)."""
+    from tongxin.core.registry import registry
+
+    return [(vs.model._meta.label, str(vs.model._meta.verbose_name)) for vs in registry.all() if vs.importer]
+
+
 class ObjectChangeFilterSet(BaseFilterSet):
     """Filter the change log by user, time, object type and action."""
 
@@ -183,10 +229,7 @@ class ObjectChangeFilterSet(BaseFilterSet):
     user = django_filters.CharFilter(field_name="user_name", label=_lazy("用户名"))
     action = django_filters.ChoiceFilter(choices=ObjectChange.Action.choices, label=_lazy("操作"))
     source = django_filters.ChoiceFilter(choices=ObjectChange.Source.choices, label=_lazy("来源"))
-    content_type = django_filters.ModelChoiceFilter(
-        queryset=ContentType.objects.filter(app_label__in=["org", "core"]).order_by("app_label", "model"),
-        label=_lazy("对象类型"),
-    )
+    content_type = django_filters.ChoiceFilter(choices=_logged_types, label=_lazy("对象类型"))
     since = django_filters.DateFilter(
         field_name="time",
         lookup_expr="date__gte",
@@ -227,11 +270,7 @@ class ObjectChangeTable(Table):
     model = ObjectChange
     time = Column(linkify=True)
     object = Column(accessor="object_repr", verbose_name=_lazy("对象"), render=_object_link, order_by="object_repr")
-    content_type = Column(
-        render=lambda c: (
-            c.content_type.model_class()._meta.verbose_name if c.content_type.model_class() else c.content_type.model
-        )
-    )
+    content_type = Column(render=lambda c: _type_name(c.content_type))
     fields = ("time", "user_name", "source", "action", "step", "content_type", "object", "request_id", "message")
     default_columns = ("time", "user_name", "source", "action", "content_type", "object")
 
@@ -265,7 +304,16 @@ class AccessLogTable(Table):
 
     model = AccessLog
     time = Column(linkify=True)
+    content_type = Column(render=lambda a: _type_name(a.content_type))
     fields = ("time", "user_name", "action", "content_type", "object_id", "fields", "row_count", "detail")
+
+    @classmethod
+    def all_columns(cls) -> dict[str, Column]:
+        """The declared columns; the ``fields`` column (its name is taken by the table's list of columns) shows
+        the fields' verbose names."""
+        cols = super().all_columns()
+        cols["fields"].render_fn = _field_names
+        return cols
 
 
 class AccessLogViewSet(ObjectViewSet):
@@ -297,6 +345,7 @@ class ImportJobTable(Table):
 
     model = ImportJob
     created = Column(linkify=True)
+    target = Column(render=lambda j: _label_name(j.target))
     rows = Column(render=lambda j: j.summary.get("rows"), verbose_name=_lazy("总行数"), order_by="total")
     created_count = Column(render=lambda j: j.summary.get("created"), verbose_name=_lazy("新增"), order_by=False)
     updated_count = Column(render=lambda j: j.summary.get("updated"), verbose_name=_lazy("更新"), order_by=False)
@@ -321,6 +370,7 @@ class ImportJobFilterSet(BaseFilterSet):
     """Filter import jobs by status and what they import."""
 
     search_fields = ("file_name", "user__username", "target")
+    target = django_filters.ChoiceFilter(choices=_import_targets, label=_lazy("导入对象"))
 
     class Meta:
         model = ImportJob

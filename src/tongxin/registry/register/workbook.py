@@ -111,18 +111,19 @@ def register_row(person: Person, reveal: bool) -> list[str]:
 
 def register_workbook(persons: Iterator[Person], *, reveal: bool | Callable[[Person], bool]) -> bytes:
     """The persons in the register layout as XLSX (write-only: constant memory); re-imports as unchanged.
-    ``reveal``: clear ID numbers and phones for every row, for none, or for the rows it accepts."""
+    ``reveal``: clear ID numbers and phones for every row, for none, or for the rows it accepts. Every cell is
+    text (ID numbers and household numbers stay text); the header is frozen, filtered and the columns sized
+    (:func:`tongxin.core.export.write_sheet`)."""
     import io
 
     from openpyxl import Workbook
 
-    from tongxin.core.export import xlsx_row
+    from tongxin.core.export import write_sheet
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("居民花名册"))
-    ws.append([_header(f) for f in COLUMNS])
-    for person in persons:
-        ws.append(xlsx_row(ws, register_row(person, reveal(person) if callable(reveal) else reveal)))
+    rows = (register_row(person, reveal(person) if callable(reveal) else reveal) for person in persons)
+    write_sheet(ws, [_header(f) for f in COLUMNS], rows)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -89,7 +89,26 @@ if (window.htmx) htmx.onLoad(txApplyWidths); else document.addEventListener("DOM
     if (String(n) === "3") loadDuplicates();
     window.scrollTo(0, 0);
   }
-  form.querySelectorAll("[data-next]").forEach(function (b) { b.addEventListener("click", function () { show(b.dataset.next); }); });
+  // Each screen is checked before moving on (the server checks everything again): a category on the first,
+  // a description on the second; the message shows in the screen's [data-step-error] box.
+  function problem(screen) {
+    if (screen === "1" && !form.querySelector("input[name=category]:checked")) return data.msgNeedCategory;
+    if (screen === "2" && !form.description.value.trim()) return data.msgNeedDescription;
+    return "";
+  }
+  form.querySelectorAll("[data-next]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var section = b.closest(".report-screen"), here = section.dataset.screen;
+      var box = section.querySelector("[data-step-error]");
+      var msg = Number(b.dataset.next) > Number(here) ? problem(here) : "";
+      if (box) { box.textContent = msg; box.classList.toggle("d-none", !msg); if (msg) box.scrollIntoView({block: "center"}); }
+      if (!msg) show(b.dataset.next);
+    });
+  });
+  form.addEventListener("change", function (evt) {
+    var box = evt.target.closest(".report-screen") && evt.target.closest(".report-screen").querySelector("[data-step-error]");
+    if (box && !problem(evt.target.closest(".report-screen").dataset.screen)) box.classList.add("d-none");
+  });
   form.address.addEventListener("change", loadDuplicates);
   document.getElementById("locate").addEventListener("click", function () {
     var status = document.getElementById("locate-status");
