@@ -385,7 +385,19 @@ class Holiday(TongxinModel):
         return own
 
 
-class ImportJob(TongxinModel):
+class Progress:
+    """The progress of a background job with ``total``, ``processed`` and a ``Status`` with DONE and FAILED (import
+    and export jobs): what the progress bar shows."""
+
+    @property
+    def percent(self) -> int:
+        """Progress in percent for the progress bar."""
+        if not self.total:
+            return 100 if self.status in (self.Status.DONE, self.Status.FAILED) else 0
+        return min(100, round(100 * self.processed / self.total))
+
+
+class ImportJob(Progress, TongxinModel):
     """A bulk import: the uploaded file, its dry-run preview, the commit and its outcome."""
 
     class Status(models.TextChoices):
@@ -434,20 +446,13 @@ class ImportJob(TongxinModel):
         return reverse("core:importjob_detail", kwargs={"pk": self.pk})
 
     @property
-    def percent(self) -> int:
-        """Progress in percent for the progress bar."""
-        if not self.total:
-            return 100 if self.status in (self.Status.DONE, self.Status.FAILED) else 0
-        return min(100, round(100 * self.processed / self.total))
-
-    @property
     def restartable(self) -> bool:
         """A failed job can be started again while its file is kept and it wrote nothing (see
         :func:`tongxin.core.heartbeat.restart`)."""
         return self.status == self.Status.FAILED and bool(self.file) and self.batch_id is None
 
 
-class ExportJob(TongxinModel):
+class ExportJob(Progress, TongxinModel):
     """An export too large to answer in the request (more than ``EXPORT_BACKGROUND_ROWS`` rows): the worker writes
     the file under ``media/exports/`` with a progress count; only its owner downloads it, until the retention
     sweep (:func:`tongxin.core.retention.purge_export_jobs`) deletes it."""
@@ -489,13 +494,6 @@ class ExportJob(TongxinModel):
     def get_absolute_url(self) -> str:
         """The job's page (progress bar, then the download link)."""
         return reverse("core:exportjob_detail", kwargs={"pk": self.pk})
-
-    @property
-    def percent(self) -> int:
-        """Progress in percent for the progress bar."""
-        if not self.total:
-            return 100 if self.status in (self.Status.DONE, self.Status.FAILED) else 0
-        return min(100, round(100 * self.processed / self.total))
 
     @property
     def in_progress(self) -> bool:
