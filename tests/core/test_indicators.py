@@ -139,6 +139,7 @@ def test_a_director_of_a_cannot_ask_for_b(client, world):
     assert api(client, world, "director", division=world.street.code).status_code == 404
     assert api(client, world, "director", division="*").status_code == 404
     assert api(client, world, "director", division="999999999999").status_code == 404
+    assert api(client, world, "director", division="5301\x0003").status_code == 404  # NUL: PostgreSQL would refuse it
     assert api(client, world, "nobody", division=world.a.code).status_code == 403
     bad = api(client, world, "director", division=world.a.code, period="2026-13")
     assert bad.status_code == 422 and "2026-13" in bad.json()["errors"]["period"][0]

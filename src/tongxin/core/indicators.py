@@ -496,6 +496,8 @@ def find_division(code: str) -> Any:
 
     if code in ("", "*"):
         return None
+    if not code.isascii() or not code.isalnum() or len(code) > 32:  # no division has it (and PostgreSQL refuses NUL)
+        raise Http404
     division = Division.objects.filter(code=code).first()
     if division is None:
         raise Http404
