@@ -12,6 +12,7 @@ class CasesConfig(hooks.ModuleConfig):
     label = "cases"
     demo = "tongxin.cases.demo.run"
     indicators = "tongxin.cases.indicators.INDICATORS"
+    dashboard = "tongxin.cases.dashboard.DASHBOARD"
     verbose_name = _("网格事件与诉求")
     menu_group = hooks.MenuGroup("cases", _("网格事件与诉求"), "bi-megaphone", order=30)
     periodic_jobs = (

@@ -11,17 +11,23 @@ kept per community so that :func:`tongxin.core.indicators.evaluate` can roll the
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import DateField
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.cases import report
 from tongxin.cases.models import Case, Category
 from tongxin.core.indicators import Context, Indicator
+from tongxin.org.models import Grid
 
 CASE = "cases.Case"
 CASES = "cases:case_list"
 PERIOD = {"reported_after": "{start}", "reported_before": "{end}"}
+MONTH = {"reported_after": "{key_start}", "reported_before": "{key_end}"}
 
 
 def _qs(ctx: Context):
@@ -53,6 +59,13 @@ class _Community:
         self.overdue = self.overdue_open = self.open = 0
         self.rated = self.sat_sum = self.sat_high = 0
         self.minutes: list[int] = []
+        # the months of the period ("2026-03"): cases reported, resolved, resolved on time
+        self.by_month: Counter = Counter()
+        self.resolved_by_month: Counter = Counter()
+        self.on_time_by_month: Counter = Counter()
+        # the grids ("" for none): open cases, open past their time limit
+        self.open_by_grid: Counter = Counter()
+        self.overdue_by_grid: Counter = Counter()
 
 
 def _tallies(ctx: Context) -> dict[int, _Community]:
@@ -62,10 +75,15 @@ def _tallies(ctx: Context) -> dict[int, _Community]:
         qs = _qs(ctx)
         categories = _categories()
         out: dict[int, _Community] = {}
-        for row in report._grouped(qs, ctx.now):
+        tz = timezone.get_current_timezone()
+        monthly = qs.annotate(_month=TruncMonth("reported_at", output_field=DateField(), tzinfo=tz))
+        for row in report._grouped(monthly, ctx.now, "_month"):
             t = out.setdefault(row["community_id"], _Community())
+            month = f"{row['_month']:%Y-%m}"
+            grid = str(row["grid_id"] or "")
             t.cases += row["n"]
             t.by_kind[row["kind"]] += row["n"]
+            t.by_month[month] += row["n"]
             group = report.status_group(row["status"])
             if group in ("rejected", "merged"):
                 continue
@@ -79,11 +97,15 @@ def _tallies(ctx: Context) -> dict[int, _Community]:
                     t.on_time[key][0] += row["n_on_time"]
                     t.on_time[key][1] += row["n"]
                 t.overdue += row["n_late"]
+                t.resolved_by_month[month] += row["n"]
+                t.on_time_by_month[month] += row["n_on_time"]
             else:
                 t.open += row["n"]
+                t.open_by_grid[grid] += row["n"]
                 if row["status"] != Case.Status.SUSPENDED:
                     t.overdue += row["n_past_due"]
                     t.overdue_open += row["n_past_due"]
+                    t.overdue_by_grid[grid] += row["n_past_due"]
         minutes = (
             qs.filter(status__in=Case.DONE_STATUSES, work_minutes__isnull=False)
             .values_list("community_id", "work_minutes")
@@ -113,6 +135,17 @@ def category_names() -> dict[str, str]:
     """Top-level categories (deployment defaults first), by their display order."""
     tops = Category.objects.filter(parent__isnull=True).order_by("sort", "code", "pk")
     return {str(c.pk): c.name for c in tops}
+
+
+def grid_names(keys: Iterable[str]) -> dict[str, str]:
+    """The names of the grids found (by id), in their code order."""
+    ids = [int(k) for k in keys if str(k).isdigit()]
+    return {str(pk): name for pk, name in Grid.objects.filter(pk__in=ids).order_by("code").values_list("pk", "name")}
+
+
+def month_names(keys: Iterable[str]) -> dict[str, str]:
+    """Months keep their key (``2026-03``), in order."""
+    return {k: k for k in sorted(keys)}
 
 
 def kind_names() -> dict[str, str]:
@@ -176,5 +209,27 @@ INDICATORS = [
         "cases.satisfaction_high_share", _("满意率（4–5分）"), "%", "cases", CASE,
         _pick(lambda t: (t.sat_high, t.rated)), kind="rate", needs="period", numerator=_("满意件数"),
         denominator=_("评价件数"),
+    ),
+    Indicator(
+        "cases.by_month", _("每月事件诉求"), _("件"), "cases", CASE, _pick(lambda t: t.by_month), kind="breakdown",
+        needs="period", names_of=month_names, list_url=CASES, query=MONTH,
+    ),
+    Indicator(
+        "cases.resolved_by_month", _("每月已办结"), _("件"), "cases", CASE, _pick(lambda t: t.resolved_by_month),
+        kind="breakdown", needs="period", names_of=month_names,
+    ),
+    Indicator(
+        "cases.on_time_by_month", _("每月按时办结"), _("件"), "cases", CASE, _pick(lambda t: t.on_time_by_month),
+        kind="breakdown", needs="period", names_of=month_names, list_url=CASES, query={**MONTH, "due": "on_time"},
+    ),
+    Indicator(
+        "cases.open_by_grid", _("各网格办理中"), _("件"), "cases", CASE, _pick(lambda t: t.open_by_grid),
+        kind="breakdown", needs="period", names_of=grid_names, list_url=CASES,
+        query={**PERIOD, "grid": "{key}", "due": "open"}, sources=("org.Grid",),
+    ),
+    Indicator(
+        "cases.overdue_by_grid", _("各网格超期未办结"), _("件"), "cases", CASE, _pick(lambda t: t.overdue_by_grid),
+        kind="breakdown", needs="period", names_of=grid_names, list_url=CASES,
+        query={**PERIOD, "grid": "{key}", "due": "overdue"}, sources=("org.Grid",),
     ),
 ]  # fmt: skip

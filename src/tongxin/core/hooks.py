@@ -63,6 +63,8 @@ class ModuleConfig(AppConfig):
     home_items: ClassVar[str] = ""
     #: dotted path of a module-level list of :class:`tongxin.core.indicators.Indicator`: the module's figures
     indicators: ClassVar[str] = ""
+    #: dotted path of a :class:`tongxin.core.dashboard.Part`: the module's figures and charts on the dashboards
+    dashboard: ClassVar[str] = ""
     #: labels of the modules (besides the platform, ``core`` and ``org``) whose code this module may import
     depends_on: ClassVar[tuple[str, ...]] = ()
     #: dotted path of ``run(stdout) -> list of (username, role, password, where)``: the module's demo data,

@@ -86,6 +86,9 @@ class Indicator:
     query: dict[str, str] = field(default_factory=dict)
     #: breakdowns: ``() -> {category: name}`` (display names, in display order); unknown categories keep their key
     names: Callable[[], dict[str, str]] | None = None
+    #: breakdowns over open-ended categories (grids, months): ``(categories found) -> {category: name}``, called
+    #: with just the categories of the result instead of listing every possible one
+    names_of: Callable[[Iterable[str]], dict[str, str]] | None = None
     #: medians: turns the list of values into the shown value (e.g. minutes → hours)
     finish: Callable[[list], Any] | None = None
     sources: tuple[str, ...] = ()
@@ -301,13 +304,13 @@ def _merge(kind: str, a: Any, b: Any) -> Any:
     return [*a, *b]
 
 
-def _value(ind: Indicator, partial: Any) -> dict[str, Any]:
-    """The shown value (and its parts) of a summed partial."""
+def _value(ind: Indicator, partial: Any, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The shown value (and its parts) of a summed partial (``names``: a breakdown's, when already known)."""
     if ind.kind == "count":
         return {"value": partial or 0}
     if ind.kind == "breakdown":
         counts = Counter(partial or {})
-        names = ind.names() if ind.names else {}
+        names = _names(ind, counts) if names is None else names
         order = [k for k in names if counts.get(k)] + sorted((k for k in counts if k not in names), key=str)
         series = [{"key": str(k), "name": str(names.get(k) or k or _("未填写")), "value": counts[k]} for k in order]
         return {"value": sum(counts.values()), "series": series}
@@ -327,6 +330,15 @@ def _value(ind: Indicator, partial: Any) -> dict[str, Any]:
     return {"value": shown, "n": len(values)}
 
 
+def _names(ind: Indicator, counts: Iterable[Any]) -> dict[str, str]:
+    """A breakdown's display names: all of them (``names``) or those of the categories found (``names_of``)."""
+    if ind.names:
+        return ind.names()
+    if ind.names_of:
+        return ind.names_of([str(k) for k in counts if k not in ("", None)])
+    return {}
+
+
 def _round(value: float, places: int) -> float:
     """Half-up rounding (2.25 → 2.3), as the reports round."""
     from decimal import ROUND_HALF_UP, Decimal
@@ -336,7 +348,8 @@ def _round(value: float, places: int) -> float:
 
 def _url(ind: Indicator, period: Period, community_pk: int | None, category: str | None = None) -> str:
     """The drill-down list with the indicator's filter (``{key}``: the category, ``{start}``/``{end}``: the
-    period's days) and the community's, when the row is one community."""
+    period's days, ``{key_start}``/``{key_end}``: those of a category that is itself a period, e.g. a month,
+    within the evaluated one) and the community's, when the row is one community."""
     if not ind.list_url:
         return ""
     try:
@@ -344,6 +357,13 @@ def _url(ind: Indicator, period: Period, community_pk: int | None, category: str
     except NoReverseMatch:
         return ""
     fill = {"{key}": category or "", "{start}": period.start.isoformat(), "{end}": period.end.isoformat()}
+    if category and any("{key_" in value for value in ind.query.values()):
+        try:
+            part = parse_period(category)
+        except ValueError:
+            return ""
+        fill["{key_start}"] = max(part.start, period.start).isoformat()
+        fill["{key_end}"] = min(part.end, period.end).isoformat()
     query = {}
     for name, value in ind.query.items():
         for placeholder, text in fill.items():
@@ -436,6 +456,7 @@ def _evaluate(inds: list[Indicator], division: Any, period: Period, user: Any, n
             if cid in child_of:
                 per_child[child_of[cid]] = _merge(ind.kind, per_child.get(child_of[cid]), partial)
         own = division.pk if division is not None and division.level == "community" else None
+        names = _names(ind, total or ()) if ind.kind == "breakdown" else None  # once, for the total and every row
         entry = {
             "key": ind.key,
             "label": str(ind.label),
@@ -445,19 +466,20 @@ def _evaluate(inds: list[Indicator], division: Any, period: Period, user: Any, n
             "needs": ind.needs,
             "numerator": str(ind.numerator),
             "denominator": str(ind.denominator),
-            **_value(ind, total),
+            **_value(ind, total, names),
             "url": _url(ind, period, own),
         }
         if "series" in entry:
-            names = ind.names() if ind.names else {}
             for item in entry["series"]:
                 linked = item["key"] in names and item["key"] not in ind.unlinked
                 item["url"] = _url(ind, period, own, item["key"]) if linked else ""
         rows = []
         for child in children:
             row = {"code": child.code, "name": child.name, "level": child.level}
-            row.update(_value(ind, per_child.get(child.pk)))
-            row["url"] = _url(ind, period, child.pk if child.level == "community" else None)
+            row.update(_value(ind, per_child.get(child.pk), names))
+            # a community's row opens its filtered list; the lists filter by community only, so a street's row
+            # has no list of its own (pages link it to the street's figures instead)
+            row["url"] = _url(ind, period, child.pk) if child.level == "community" else ""
             rows.append(row)
         entry["children"] = rows
         out.append(entry)

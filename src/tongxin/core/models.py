@@ -270,6 +270,9 @@ class ObjectChange(models.Model):
         indexes = [
             models.Index(fields=["content_type", "object_id", "time"], name="core_change_object"),
             models.Index(fields=["user", "time"], name="core_change_user"),
+            # a scope's latest changes (home, the change log of a community or street): without it, the
+            # newest-first walk of the time index reads every newer change of other communities first
+            models.Index(fields=["community", "time"], name="core_change_scope"),
         ]
 
     def __str__(self) -> str:
@@ -455,7 +458,8 @@ class ImportJob(Progress, TongxinModel):
 class ExportJob(Progress, TongxinModel):
     """An export too large to answer in the request (more than ``EXPORT_BACKGROUND_ROWS`` rows): the worker writes
     the file under ``media/exports/`` with a progress count; only its owner downloads it, until the retention
-    sweep (:func:`tongxin.core.retention.purge_export_jobs`) deletes it."""
+    sweep (:func:`tongxin.core.retention.purge_export_jobs`) deletes it. ``target`` is the exported model's label;
+    ``kind`` names a module's export of its own layout (the register), else the file is the list's export."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("等待中")
@@ -469,6 +473,8 @@ class ExportJob(Progress, TongxinModel):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE)
     target = models.CharField(_("导出对象"), max_length=100)
+    #: a declared export kind (:func:`tongxin.core.exportjobs.register_kind`), or empty: the list's own export
+    kind = models.CharField(_("导出类型"), max_length=50, blank=True)
     query = models.TextField(_("筛选条件"), blank=True)
     fmt = models.CharField(_("格式"), max_length=8, choices=Format.choices)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)

@@ -32,7 +32,8 @@ def deliver_outbox(pks: list[int]) -> dict:
 
 @task()
 def run_export(job_id: int) -> dict:
-    """Write a large export's file in the background (:mod:`tongxin.core.exportjobs`)."""
+    """Write a large export's file in the background (:mod:`tongxin.core.exportjobs`): a list's export, or that
+    of the export kind the job names (declared by its module)."""
     from tongxin.core.exportjobs import run
 
     job = ExportJob.objects.select_related("user").get(pk=job_id)

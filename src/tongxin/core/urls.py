@@ -19,6 +19,7 @@ urlpatterns = [
         f"{pages.ImportJobViewSet.segment}/<int:pk>/restart/", ImportJobRestartView.as_view(), name="importjob_restart"
     ),
     path("export-jobs/<int:pk>/", ExportJobView.as_view(), name="exportjob_detail"),
+    path("dashboard/", pages.dashboard_page, name="dashboard"),
     path("notifications/", pages.notifications, name="notifications"),
     path("notifications/<int:pk>/", pages.notification_open, name="notification_open"),
 ]

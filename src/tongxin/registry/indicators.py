@@ -25,6 +25,8 @@ HAN = "01"
 #: political status codes of party members (01 full, 02 probationary)
 PARTY = ("01", "02")
 UNKNOWN_AGE = "unknown"
+#: sex codes (GB/T 2261.1) of the population pyramid's two sides
+MALE, FEMALE = "1", "2"
 #: imports write with bulk inserts (no signals): an import job's save invalidates the registry's figures
 SOURCES = ("core.ImportJob",)
 
@@ -56,18 +58,21 @@ def persons(ctx: Context) -> dict[int, int]:
     return ctx.memo("registry.persons", lambda: grouped_counts(_persons(ctx)))
 
 
-def age_bands(ctx: Context) -> dict[int, dict[str, int]]:
-    """Living persons per community and age band on the as-of day (one query with a filtered count per band)."""
-    rows = (
-        _persons(ctx)
-        .values("community_id")
-        .annotate(
-            **{band: Count("pk", filter=age_band_q(band, ctx.as_of)) for band, _lo, _hi in AGE_BANDS},
-            **{UNKNOWN_AGE: Count("pk", filter=Q(birth_date__isnull=True))},
-        )
+def age_bands(ctx: Context, sex: str | None = None) -> dict[int, dict[str, int]]:
+    """Living persons (of ``sex``, when given) per community and age band on the as-of day (one query with a
+    filtered count per band)."""
+    qs = _persons(ctx) if sex is None else _persons(ctx).filter(sex=sex)
+    rows = qs.values("community_id").annotate(
+        **{band: Count("pk", filter=age_band_q(band, ctx.as_of)) for band, _lo, _hi in AGE_BANDS},
+        **{UNKNOWN_AGE: Count("pk", filter=Q(birth_date__isnull=True))},
     )
     bands = [band for band, _lo, _hi in AGE_BANDS] + [UNKNOWN_AGE]
     return {r["community_id"]: {b: r[b] for b in bands if r[b]} for r in rows}
+
+
+def _age_bands_of(sex: str):
+    """``compute`` of the age bands of one sex: a side of the population pyramid."""
+    return lambda ctx: age_bands(ctx, sex)
 
 
 def age_band_names() -> dict[str, str]:
@@ -128,6 +133,16 @@ INDICATORS = [
         "registry.persons_by_age_band", _("年龄段"), _("人"), "persons", PERSON, age_bands, kind="breakdown",
         names=age_band_names, list_url=PERSONS, query={**LIVING, "age_band": "{key}"}, sources=SOURCES,
         unlinked=(UNKNOWN_AGE,),
+    ),
+    Indicator(
+        "registry.persons_by_age_band_male", _("男性年龄段"), _("人"), "persons", PERSON, _age_bands_of(MALE),
+        kind="breakdown", names=age_band_names, list_url=PERSONS, query={**LIVING, "sex": MALE, "age_band": "{key}"},
+        sources=SOURCES, unlinked=(UNKNOWN_AGE,),
+    ),
+    Indicator(
+        "registry.persons_by_age_band_female", _("女性年龄段"), _("人"), "persons", PERSON, _age_bands_of(FEMALE),
+        kind="breakdown", names=age_band_names, list_url=PERSONS,
+        query={**LIVING, "sex": FEMALE, "age_band": "{key}"}, sources=SOURCES, unlinked=(UNKNOWN_AGE,),
     ),
     Indicator(
         "registry.persons_by_ethnicity", _("民族"), _("人"), "persons", PERSON, _by("ethnicity"),

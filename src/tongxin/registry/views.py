@@ -3,13 +3,14 @@ status), the register export and the statistics page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
-from typing import Any
+from typing import IO, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -17,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit, privacy, scoping
-from tongxin.core.models import AccessLog
+from tongxin.core.models import AccessLog, ExportJob
 from tongxin.core.views.generic import ObjectViewSet, common_community, filtered
 from tongxin.registry import filters, forms, services, stats, tables
+from tongxin.registry.apps import REGISTER_EXPORT
 from tongxin.registry.models import (
     Building,
     Compound,
@@ -128,27 +130,62 @@ def life_status(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(person.get_absolute_url())
 
 
-@login_required
-def export_register(request: HttpRequest) -> HttpResponse:
-    """The filtered persons in the register layout (the import's columns): a round trip re-imports as
-    unchanged. ID numbers and phones are in clear only for users who may reveal them; logged."""
-    from urllib.parse import quote
+#: the register's file name before its date and time: ``居民花名册-YYYYMMDD-HHMM.xlsx``, in the request or not
+REGISTER_BASENAME = "居民花名册"
+_REVEAL_FLAG = f"{scoping.CAN_ATTR}_reveal"
 
-    from tongxin.core.export import XLSX_TYPE
-    from tongxin.registry.register import register_workbook
 
-    if not scoping.has_perm(request.user, Person, "export"):
-        raise PermissionDenied
+def register_queryset(request: HttpRequest) -> QuerySet[Person]:
+    """The persons of the register export: the person list's scoped, filtered rows for the export action, living
+    only, in household order, each annotated with whether the user may reveal it. The request's and the
+    worker's export (rebuilt from the job's query string) read the same rows."""
     _fs, qs = filtered(PersonViewSet, request, "export")
     qs = qs.filter(life_status=Person.LifeStatus.LIVING).select_related("group", "grid", "household", "party_branch")
     qs = qs.order_by("household__number", "relationship", "birth_date", "pk")
     # In clear only where the user may reveal: holding the permission in one community does not
     # reveal the persons of the others the export covers.
+    return scoping.annotate_can(qs, request.user, "reveal")
+
+
+def write_register_job(
+    job: ExportJob, request: HttpRequest, out: IO[bytes], counted: Callable[[Iterable], Iterator]
+) -> None:
+    """The worker's register export (the kind :data:`~tongxin.registry.apps.REGISTER_EXPORT`): the rows of
+    :func:`register_queryset` for the job's user, in clear only where the user may reveal, counted for the job's
+    progress."""
+    from tongxin.registry.register.workbook import write_register
+
+    qs = register_queryset(request)
+    write_register(out, counted(qs.iterator(chunk_size=2000)), reveal=attrgetter(_REVEAL_FLAG))
+
+
+@login_required
+def export_register(request: HttpRequest) -> HttpResponse:
+    """The filtered persons in the register layout (the import's columns): a round trip re-imports as
+    unchanged. ID numbers and phones are in clear only for users who may reveal them; logged. More than
+    ``EXPORT_BACKGROUND_ROWS`` persons go to the worker and the user to the job's page (progress bar, then
+    the download link)."""
+    from urllib.parse import quote
+
+    from tongxin.core import exportjobs
+    from tongxin.core.export import XLSX_TYPE, export_filename
+    from tongxin.registry.register import register_workbook
+
+    if not scoping.has_perm(request.user, Person, "export"):
+        raise PermissionDenied
+    qs = register_queryset(request)
     count = qs.count()
-    qs = scoping.annotate_can(qs, request.user, "reveal")
-    flag = f"{scoping.CAN_ATTR}_reveal"
-    revealed = qs.filter(**{flag: True}).count() if count else 0
-    body = register_workbook(qs.iterator(chunk_size=2000), reveal=attrgetter(flag))
+    revealed = qs.filter(**{_REVEAL_FLAG: True}).count() if count else 0
+    if exportjobs.wants_background(count) is not None:
+        job = exportjobs.start(
+            request.user, Person._meta.label, "xlsx", request.GET, count, REGISTER_BASENAME, kind=REGISTER_EXPORT
+        )
+        response: HttpResponse = HttpResponseRedirect(job.get_absolute_url())
+    else:
+        body = register_workbook(qs.iterator(chunk_size=2000), reveal=attrgetter(_REVEAL_FLAG))
+        response = HttpResponse(body, content_type=XLSX_TYPE)
+        name = export_filename(REGISTER_BASENAME, "xlsx")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     if not revealed:
         detail = _("花名册导出（脱敏）")
     elif revealed == count:
@@ -163,9 +200,6 @@ def export_register(request: HttpRequest) -> HttpResponse:
         community_id=common_community(qs),
         detail=detail,
     )
-    response = HttpResponse(body, content_type=XLSX_TYPE)
-    name = f"居民花名册-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 
 

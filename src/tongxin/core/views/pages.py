@@ -12,6 +12,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from tongxin.core import audit, hooks, scoping
+from tongxin.core import audit, dashboard, hooks, indicators, scoping
 from tongxin.core.filters import BaseFilterSet
 from tongxin.core.forms import ScopedModelForm, style
 from tongxin.core.importer import ModelImporter
@@ -117,6 +118,10 @@ class LoginView(auth_views.LoginView):
 # --- home ----------------------------------------------------------------------------------------
 
 
+#: how far back the home page's 最近变更 looks
+RECENT_DAYS = 90
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The user's scope and what needs their attention."""
@@ -124,11 +129,19 @@ def home(request: HttpRequest) -> HttpResponse:
     from tongxin.org.models import RoleAssignment
 
     assignments = RoleAssignment.objects.filter(user=request.user).select_related("role", "division", "grid")
-    recent = scoping.restrict(ObjectChange.objects.select_related("user", "content_type"), request.user)[:8]
+    # the scope's latest changes of the last RECENT_DAYS days: a bound on the newest-first walk of the log when
+    # the scope's own last change is old (the change log page shows everything)
+    since = timezone.now() - datetime.timedelta(days=RECENT_DAYS)
+    changes = ObjectChange.objects.filter(time__gte=since).select_related("user", "content_type")
+    recent = scoping.restrict(changes, request.user)[:8]
     attention = hooks.home_items(request)  # what each module wants the user to see (its AppConfig)
     today = timezone.localdate()
     from tongxin.core.calendar import is_workday
 
+    board = {}
+    if dashboard.for_home(request.user):  # a director's community, an official's street (not a grid member's)
+        division = indicators.default_division(request.user, dashboard.keys())
+        board = dashboard.build(request.user, division, dashboard.default_period(today))
     return render(
         request,
         "core/home.html",
@@ -139,7 +152,34 @@ def home(request: HttpRequest) -> HttpResponse:
             "attention": attention,
             "today": today,
             "today_is_workday": is_workday(today),
+            "board": board,
         },
+    )
+
+
+@login_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    """The dashboard of any division in the user's scope (``?division=CODE``) and period (``?period=2026-Q1``,
+    default the last twelve months): what home shows, for another division or period."""
+    today = timezone.localdate()
+    choices = dashboard.divisions(request.user)
+    if not choices and not dashboard.for_home(request.user) and not request.user.is_superuser:
+        raise PermissionDenied
+    code = request.GET.get("division", "")
+    division = indicators.find_division(code) if code else indicators.default_division(request.user, dashboard.keys())
+    period = dashboard.default_period(today)
+    if request.GET.get("period"):
+        try:
+            period = indicators.parse_period(request.GET["period"], today)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+    board = dashboard.build(request.user, division, period)
+    if not board and code:
+        raise Http404
+    return render(
+        request,
+        "core/dashboard.html",
+        {"board": board, "choices": choices, "division": division, "period": period, "default": not code},
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
+from typing import IO
 
 from django.utils.translation import gettext as _
 
@@ -109,13 +110,12 @@ def register_row(person: Person, reveal: bool) -> list[str]:
     return [values[f] for f in COLUMNS]
 
 
-def register_workbook(persons: Iterator[Person], *, reveal: bool | Callable[[Person], bool]) -> bytes:
-    """The persons in the register layout as XLSX (write-only: constant memory); re-imports as unchanged.
-    ``reveal``: clear ID numbers and phones for every row, for none, or for the rows it accepts. Every cell is
-    text (ID numbers and household numbers stay text); the header is frozen, filtered and the columns sized
+def write_register(out: IO[bytes], persons: Iterable[Person], *, reveal: bool | Callable[[Person], bool]) -> None:
+    """Write the persons in the register layout as XLSX to the binary file ``out`` (write-only: constant
+    memory, so that the worker writes a register of any size); re-imports as unchanged. ``reveal``: clear ID
+    numbers and phones for every row, for none, or for the rows it accepts. Every cell is text (ID numbers and
+    household numbers stay text); the header is frozen, filtered and the columns sized
     (:func:`tongxin.core.export.write_sheet`)."""
-    import io
-
     from openpyxl import Workbook
 
     from tongxin.core.export import write_sheet
@@ -124,6 +124,13 @@ def register_workbook(persons: Iterator[Person], *, reveal: bool | Callable[[Per
     ws = wb.create_sheet(_("居民花名册"))
     rows = (register_row(person, reveal(person) if callable(reveal) else reveal) for person in persons)
     write_sheet(ws, [_header(f) for f in COLUMNS], rows)
+    wb.save(out)
+
+
+def register_workbook(persons: Iterable[Person], *, reveal: bool | Callable[[Person], bool]) -> bytes:
+    """The persons in the register layout as XLSX bytes (:func:`write_register`): the export in the request."""
+    import io
+
     buf = io.BytesIO()
-    wb.save(buf)
+    write_register(buf, persons, reveal=reveal)
     return buf.getvalue()
