@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "tongxin.org",
     "tongxin.registry",
     "tongxin.cases",
+    "tongxin.care",
 ]
 
 MIDDLEWARE = [

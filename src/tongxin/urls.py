@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.static import serve
 
+from tongxin.care.api import router as care_router
 from tongxin.cases.api import router as cases_router
 from tongxin.core.api import api
 from tongxin.core.api_routes import router as core_router
@@ -19,6 +20,7 @@ api.add_router("/core/", core_router)
 api.add_router("/org/", org_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/cases/", cases_router)
+api.add_router("/care/", care_router)
 api.add_router("/indicators/", indicators_router)
 
 urlpatterns = [
@@ -34,6 +36,7 @@ urlpatterns = [
     path("org/", include("tongxin.org.urls")),
     path("registry/", include("tongxin.registry.urls")),
     path("cases/", include("tongxin.cases.urls")),
+    path("care/", include("tongxin.care.urls")),
     path("open311/v2/", include("tongxin.cases.open311")),
 ]
 if settings.ADMIN_ENABLED:

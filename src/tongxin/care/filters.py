@@ -1,0 +1,47 @@
+"""Filter sets of the care module (list pages and the API share them)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.care.models import Enrolment, Programme, Visit
+from tongxin.core.filters import BaseFilterSet
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ProgrammeFilterSet(BaseFilterSet):
+    search_fields = ("code", "name", "eligibility")
+
+    class Meta:
+        model = Programme
+        fields = ("community", "unit", "visit_every", "pays_benefit", "active")
+
+
+class EnrolmentFilterSet(BaseFilterSet):
+    search_fields = ("person__name", "household__number", "programme__name")
+    status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=Enrolment.Status.choices)
+    person = django_filters.NumberFilter(label=_("居民"), widget=forms.HiddenInput)
+    household = django_filters.NumberFilter(label=_("户"), widget=forms.HiddenInput)
+    #: the programme by its code (the same in every community: the indicators' drill-down)
+    programme_code = django_filters.CharFilter(field_name="programme__code", label=_("项目代码"),
+                                               widget=forms.HiddenInput)  # fmt: skip
+
+    class Meta:
+        model = Enrolment
+        fields = ("community", "grid", "programme", "responsible", "objection_open")
+
+
+class VisitFilterSet(BaseFilterSet):
+    search_fields = ("person__name", "needs")
+    visited_after = django_filters.DateFilter(field_name="visited_on", lookup_expr="gte", label=_("走访日期从"),
+                                              widget=DATE)  # fmt: skip
+    visited_before = django_filters.DateFilter(field_name="visited_on", lookup_expr="lte", label=_("走访日期至"),
+                                               widget=DATE)  # fmt: skip
+    person = django_filters.NumberFilter(label=_("居民"), widget=forms.HiddenInput)
+
+    class Meta:
+        model = Visit
+        fields = ("community", "grid", "kind", "visitor")

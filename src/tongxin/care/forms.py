@@ -1,0 +1,90 @@
+"""Forms of the care module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.care.models import Enrolment, Programme, Visit
+from tongxin.core.forms import MultipleFileField, ScopedModelForm, StepForm
+
+#: a date picker holding ISO dates (the browser's date input shows nothing for a localised date)
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ProgrammeForm(ScopedModelForm):
+    """A programme and its rules. Without a community it is a deployment default (administrators)."""
+
+    class Meta:
+        model = Programme
+        fields = ("community", "code", "name", "unit", "visit_every", "review_every", "pays_benefit", "amount",
+                  "amount_per", "notice_days", "notice_working_days", "recheck_months", "min_age", "max_age",
+                  "eligibility", "sort", "active")  # fmt: skip
+
+
+class EnrolmentForm(ScopedModelForm):
+    """An application: who (a person, or a household for a household programme), which programme, where.
+    The status moves only through the workflow's steps."""
+
+    class Meta:
+        model = Enrolment
+        fields = ("community", "grid", "programme", "person", "household", "applied_on", "responsible", "notes")
+        widgets = {"applied_on": DATE}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        programme, person, household = (cleaned.get(k) for k in ("programme", "person", "household"))
+        if programme is not None:
+            if programme.unit == "household" and household is None:
+                self.add_error("household", _("“%(p)s”按户纳入，请选择户") % {"p": programme})
+            if programme.unit == "person" and person is None:
+                self.add_error("person", _("“%(p)s”按人纳入，请选择居民") % {"p": programme})
+        community = cleaned.get("community")
+        for name, row in (("person", person), ("household", household)):
+            if row is not None and community is not None and row.community_id != community.pk:
+                self.add_error(name, _("%(r)s 不属于 %(c)s") % {"r": row, "c": community})
+        return cleaned
+
+
+class EnrolmentStepForm(StepForm):
+    """The input of an enrolment's steps: the note, and the first day of a public notice."""
+
+    notice_start = forms.DateField(label=_("公示开始日期"), required=False,
+                                   widget=DATE)  # fmt: skip
+
+
+class VisitForm(ScopedModelForm):
+    """A visit as recorded on a phone: who, how, when, what was found and needed, and photos."""
+
+    photos = MultipleFileField(label=_("照片"), required=False)
+
+    class Meta:
+        model = Visit
+        fields = ("community", "grid", "person", "kind", "visited_on", "findings", "needs", "latitude", "longitude")
+        widgets = {"visited_on": DATE}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        person, community = cleaned.get("person"), cleaned.get("community")
+        if person is not None and community is not None and person.community_id != community.pk:
+            self.add_error("person", _("%(r)s 不属于 %(c)s") % {"r": person, "c": community})
+        return cleaned
+
+    def save(self, commit: bool = True) -> Visit:
+        """The visit (its household and grid from the person's when not given, the visitor the user who records
+        it), then its photos."""
+        visit = self.instance
+        if visit.person_id:
+            visit.household_id = visit.household_id or visit.person.household_id
+            visit.grid_id = visit.grid_id or visit.person.grid_id
+        if visit.visitor_id is None and getattr(self.user, "pk", None):
+            visit.visitor = self.user
+        visit = super().save(commit)
+        if commit:
+            from tongxin.care.models import VisitPhoto
+
+            for f in self.cleaned_data.get("photos") or []:
+                VisitPhoto(visit=visit).store(f, self.user)
+        return visit
