@@ -28,6 +28,8 @@ class TestProgramme(ModelTestCase):
 class TestEnrolment(ModelTestCase):
     viewset = EnrolmentViewSet
     viewer = "care_viewer"
+    unrevealing = "care_viewer"  # sees the rows (sensitive permission), may not reveal the bank account
+    personal_values = {"bank_account": "6222021234567890123"}
     max_list_queries = 16  # the filter's programmes and responsible cadres: one query each, whatever the rows
     step_data = {"survey": {"note": "家中两位老人，子女外出务工"}}
 

@@ -30,7 +30,8 @@ class EnrolmentForm(ScopedModelForm):
 
     class Meta:
         model = Enrolment
-        fields = ("community", "grid", "programme", "person", "household", "applied_on", "responsible", "notes")
+        fields = ("community", "grid", "programme", "person", "household", "applied_on", "responsible", "bank_name",
+                  "bank_account", "notes")  # fmt: skip
         widgets = {"applied_on": DATE}
 
     def clean(self) -> dict[str, Any]:

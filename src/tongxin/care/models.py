@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import files
+from tongxin.core.fields import EncryptedTextField
 from tongxin.core.models import CommunityModel, TongxinModel
 from tongxin.org.models import Division
 
@@ -159,11 +160,15 @@ class Enrolment(CommunityModel):
         settings.AUTH_USER_MODEL, verbose_name=_("包保干部"), on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
     )  # fmt: skip
+    bank_name = models.CharField(_("开户行"), max_length=64, blank=True)
+    bank_account = EncryptedTextField(_("银行账号"), blank=True)
     notes = models.TextField(_("情况说明"), blank=True)
 
     # the whole row is the sensitive datum (its scope needs the sensitive permission): whoever may see it sees
-    # its notes, and nobody else sees that the person is enrolled at all
+    # its notes, and nobody else sees that the person is enrolled at all; the bank account is masked until
+    # revealed (the payment list's export shows it to who may reveal)
     scope_grid: ClassVar[str | None] = "grid"
+    personal_fields: ClassVar[tuple[str, ...]] = ("bank_account",)
 
     class Meta:
         verbose_name = _("帮扶对象")
@@ -209,6 +214,17 @@ class Enrolment(CommunityModel):
             and self.approved_on < first
             and self.status in (self.Status.ACTIVE, self.Status.EXITED)
             and (self.ended_on is None or self.ended_on >= first)
+        )
+
+    @classmethod
+    def paying_in(cls, month: datetime.date) -> models.Q:
+        """:meth:`pays_in` as a filter: the enrolments on the payment list of ``month``."""
+        first = month.replace(day=1)
+        return models.Q(
+            models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=first),
+            programme__pays_benefit=True,
+            approved_on__lt=first,
+            status__in=(cls.Status.ACTIVE, cls.Status.EXITED),
         )
 
     def benefit(self) -> Decimal | None:

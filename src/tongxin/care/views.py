@@ -49,6 +49,13 @@ class EnrolmentViewSet(ObjectViewSet):
     detail_template = "care/enrolment_detail.html"
     icon = "bi-heart"
     actions = ("add", "export", "change", "delete")
+    menu_extra = ((_lazy("补助发放名单"), "care:payments", "bi-cash-coin", "export"),)
+
+    @classmethod
+    def extra_urls(cls) -> list:
+        from tongxin.care.payments import payments
+
+        return [path("payments/", payments, name="payments")]
 
     @classmethod
     def detail_context(cls, request: HttpRequest, obj: Enrolment) -> dict[str, Any]:
