@@ -56,7 +56,7 @@ messages: $(STAMP)
 # (127.0.0.1:5432, throwaway databases tongxin_bench*); e.g. `make bench BENCH_ARGS="--rows 1000000 --db postgres"`.
 BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python -c "import import_export, psutil" 2>/dev/null || $(BIN)/pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -c "import import_export, psutil, gunicorn, redis" 2>/dev/null || $(BIN)/pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python -m tongxin.bench $(BENCH_ARGS)
 
 clean:

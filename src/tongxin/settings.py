@@ -119,6 +119,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("TONGXIN_DATABASE_URL", f"sqlite:///{DATA_DIR / 'tongxin.sqlite3'}"),
         conn_max_age=int(env("TONGXIN_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,  # a kept connection the server dropped is replaced, not an error page
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.care.helpers import enrol, person, programme
-from tongxin.care.models import Programme, Visit
-from tongxin.care.views import EnrolmentViewSet, ProgrammeViewSet, VisitViewSet
+from tongxin.care.models import CarePlan, Programme, Visit
+from tongxin.care.views import CarePlanViewSet, EnrolmentViewSet, ProgrammeViewSet, VisitViewSet
 from tongxin.core.testing import ModelTestCase
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +54,19 @@ class TestVisit(ModelTestCase):
         grid = world.grid_a if community == world.a else world.grid_b
         return {"community": community.pk, "grid": grid.pk, "person": person(community, "张奶奶", grid=grid).pk,
                 "kind": "home", "visited_on": "2026-03-02", "findings": "身体尚可", "needs": "屋顶漏雨"}  # fmt: skip
+
+
+class TestCarePlan(ModelTestCase):
+    viewset = CarePlanViewSet
+    viewer = "care_viewer"
+    step_data = {"review": {"note": "季度复核完成"}}
+
+    def make(self, world, community):
+        grid = world.grid_a if community == world.a else world.grid_b
+        return CarePlan.objects.create(community=community, grid=grid, person=person(community, grid=grid),
+                                       needs="独居")  # fmt: skip
+
+    def valid_data(self, world, community):
+        grid = world.grid_a if community == world.a else world.grid_b
+        return {"community": community.pk, "grid": grid.pk, "person": person(community, "孙奶奶", grid=grid).pk,
+                "needs": "需要助餐", "goals": "每日有人送餐", "measures": "纳入爱心食堂"}  # fmt: skip

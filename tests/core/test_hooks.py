@@ -12,8 +12,8 @@ from tongxin.core.management.commands import worker
 
 
 def test_every_tongxin_app_is_a_module_and_the_menu_follows_their_declared_order():
-    assert [m.label for m in hooks.modules()] == ["core", "org", "registry", "cases", "sample"]
-    assert [g.key for g in hooks.menu_groups()] == ["org", "registry", "cases", "system"]
+    assert [m.label for m in hooks.modules()] == ["core", "org", "registry", "cases", "care", "sample"]
+    assert [g.key for g in hooks.menu_groups()] == ["org", "registry", "cases", "care", "system"]
 
 
 def test_the_worker_runs_the_jobs_the_modules_declare():

@@ -14,6 +14,8 @@ on the same file and a fresh database each:
 * **search latency** (p50/p95) over a fixed query mix for a district-scope user, after seeding the
   district up to ``--search-persons`` persons.
 
+``python -m tongxin.bench pages`` measures the pages instead (see ``bench/pages.py``).
+
 Every measurement runs in a subprocess of its own (its own peak RSS); the files are generated once and
 cached under ``var/bench/``. The report goes to stdout and into ``docs/performance.md``.
 """
@@ -377,6 +379,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["pages"]:  # page and API latency at county scale (bench/pages.py)
+        from tongxin.bench import pages
+
+        return pages.main(argv[1:])
     opts = parser().parse_args(argv)
     if opts.worker:
         from tongxin.bench import phases

@@ -7,7 +7,7 @@ import datetime
 
 from ninja import Router, Schema
 
-from tongxin.care.views import EnrolmentViewSet, ProgrammeViewSet, VisitViewSet
+from tongxin.care.views import CarePlanViewSet, EnrolmentViewSet, ProgrammeViewSet, VisitViewSet
 from tongxin.core.api import crud, model_schemas, workflow_endpoints
 
 router = Router(tags=["关爱服务"])
@@ -27,8 +27,11 @@ EnrolmentOut, EnrolmentIn = model_schemas(
                "ended_on", "next_recheck", "persons_covered", "monthly_amount"),
 )  # fmt: skip
 VisitOut, VisitIn = model_schemas(VisitViewSet, extra_out=("household", "visitor", "case"))
+PlanOut, PlanIn = model_schemas(CarePlanViewSet, extra_out=("status", "version", "reviewed_on"))
 
 crud(router, ProgrammeViewSet, out=ProgrammeOut, payload=ProgrammeIn)
 crud(router, EnrolmentViewSet, out=EnrolmentOut, payload=EnrolmentIn)
 workflow_endpoints(router, EnrolmentViewSet, out=EnrolmentOut, body=StepIn)
 crud(router, VisitViewSet, out=VisitOut, payload=VisitIn)
+crud(router, CarePlanViewSet, out=PlanOut, payload=PlanIn)
+workflow_endpoints(router, CarePlanViewSet, out=PlanOut, body=StepIn)

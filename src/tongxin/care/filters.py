@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.care.models import Enrolment, Programme, Visit
+from tongxin.care.models import CarePlan, Enrolment, Programme, Visit
 from tongxin.core.filters import BaseFilterSet
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -45,3 +45,14 @@ class VisitFilterSet(BaseFilterSet):
     class Meta:
         model = Visit
         fields = ("community", "grid", "kind", "visitor")
+
+
+class CarePlanFilterSet(BaseFilterSet):
+    search_fields = ("person__name", "needs", "measures")
+    review_before = django_filters.DateFilter(field_name="next_review", lookup_expr="lte", label=_("下次复核不晚于"),
+                                              widget=DATE)  # fmt: skip
+    person = django_filters.NumberFilter(label=_("居民"), widget=forms.HiddenInput)
+
+    class Meta:
+        model = CarePlan
+        fields = ("community", "grid", "status", "responsible", "grid_member")

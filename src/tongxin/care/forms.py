@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.care.models import Enrolment, Programme, Visit
+from tongxin.care.models import CarePlan, Enrolment, Programme, Visit
 from tongxin.core.forms import MultipleFileField, ScopedModelForm, StepForm
 
 #: a date picker holding ISO dates (the browser's date input shows nothing for a localised date)
@@ -89,3 +89,24 @@ class VisitForm(ScopedModelForm):
             for f in self.cleaned_data.get("photos") or []:
                 VisitPhoto(visit=visit).store(f, self.user)
         return visit
+
+
+class CarePlanForm(ScopedModelForm):
+    """A care plan (一人一策); its version moves with the 季度复核 step, its status with 结束计划."""
+
+    class Meta:
+        model = CarePlan
+        fields = ("community", "grid", "person", "needs", "goals", "measures", "responsible", "grid_member",
+                  "next_review")  # fmt: skip
+        widgets = {"next_review": DATE}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        person, community = cleaned.get("person"), cleaned.get("community")
+        if person is not None and community is not None and person.community_id != community.pk:
+            self.add_error("person", _("%(r)s 不属于 %(c)s") % {"r": person, "c": community})
+        if person is not None and not self.instance.pk:
+            active = CarePlan.objects.filter(person=person, status=CarePlan.Status.ACTIVE).exists()
+            if active:
+                self.add_error("person", _("%(p)s 已有执行中的关爱计划，请在原计划上修改和复核") % {"p": person})
+        return cleaned

@@ -137,6 +137,18 @@ def holiday_households(ctx: Context) -> dict[int, int]:
     return {cid: len(found) for cid, found in out.items()}
 
 
+def plans_reviewed(ctx: Context) -> dict[int, tuple[int, int]]:
+    """Care plans reviewed in the period ÷ plans active on the as-of day (made by then)."""
+    from tongxin.care.models import CarePlan
+
+    plans = _rows(ctx, CarePlan).filter(status=CarePlan.Status.ACTIVE, created__date__lte=ctx.as_of)
+    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for community_id, reviewed in plans.values_list("community_id", "reviewed_on"):
+        out[community_id][1] += 1
+        out[community_id][0] += bool(reviewed and ctx.start <= reviewed <= ctx.as_of)
+    return {cid: (n, d) for cid, (n, d) in out.items()}
+
+
 ACTIVE = {"status": "active"}
 
 
@@ -165,6 +177,10 @@ INDICATORS = [
               needs="period", sources=SOURCES),
     Indicator("care.visits_overdue", _("超期未走访（期次）"), _("次"), "person_times", PROGRAMME, _pick("overdue"),
               needs="period", sources=SOURCES),
+    Indicator(
+        "care.plans_reviewed_rate", _("关爱计划按期复核率"), "%", "persons", PROGRAMME, plans_reviewed, kind="rate",
+        needs="period", numerator=_("期内已复核"), denominator=_("执行中的计划"), sources=("care.CarePlan",),
+    ),
     Indicator(
         "care.visits_made", _("走访人次"), _("人次"), "person_times", PROGRAMME, visits_made, needs="period",
         list_url=VISITS, query={"visited_after": "{start}", "visited_before": "{end}"}, sources=SOURCES,

@@ -16,6 +16,16 @@ from tongxin.core.models import CommunityModel, TongxinModel
 from tongxin.org.models import Division
 
 
+def sensitive_scope(model_perm: str, grant: Any) -> models.Q:
+    """The rows of a sensitive care model one grant reaches: its grid's for a grid member (who visits them), its
+    divisions' only with the model's ``sensitive`` permission (``model_perm``, e.g. care.sensitive_enrolment)."""
+    if grant.grid_id is not None:
+        return models.Q(grid__pk=grant.grid_id)
+    if not grant.allows(model_perm):
+        return models.Q(pk__in=[])
+    return models.Q(community__path__startswith=grant.division_path)
+
+
 class Every(models.TextChoices):
     """How often something is owed: in every calendar month, quarter or year (windows that never slide)."""
 
@@ -193,11 +203,7 @@ class Enrolment(CommunityModel):
     def scope_filter(cls, grant: Any, action: str) -> models.Q:
         """Enrolments in the grant's divisions for holders of ``care.sensitive_enrolment`` there (directors,
         social workers); a grid member's grant reaches their grid's key persons, whom they visit."""
-        if grant.grid_id is not None:
-            return models.Q(grid__pk=grant.grid_id)
-        if not grant.allows("care.sensitive_enrolment"):
-            return models.Q(pk__in=[])
-        return models.Q(community__path__startswith=grant.division_path)
+        return sensitive_scope("care.sensitive_enrolment", grant)
 
     @property
     def subject_person(self) -> Any:
@@ -234,6 +240,62 @@ class Enrolment(CommunityModel):
         if self.programme.amount_per == Unit.PERSON:
             return self.programme.amount * self.persons_covered
         return self.programme.amount
+
+
+class CarePlan(CommunityModel):
+    """A person's care plan (一人一策): their needs, the goals, the measures, who answers for them (包保: a cadre
+    and the grid member) and when it is next reviewed. Each quarterly review (a workflow step) raises the
+    version; the change log shows what changed between versions. As sensitive as the enrolments."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("执行中")
+        CLOSED = "closed", _("已结束")
+
+    grid = models.ForeignKey(
+        "org.Grid", verbose_name=_("网格"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("居民"), on_delete=models.PROTECT, related_name="care_plans"
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    needs = models.TextField(_("需求"), blank=True)
+    goals = models.TextField(_("目标"), blank=True)
+    measures = models.TextField(_("措施"), blank=True)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("包保干部"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    grid_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("包保网格员"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    reviewed_on = models.DateField(_("上次复核"), null=True, blank=True)
+    next_review = models.DateField(_("下次复核"), null=True, blank=True)
+
+    scope_grid: ClassVar[str | None] = "grid"
+
+    class Meta:
+        verbose_name = _("关爱计划")
+        verbose_name_plural = _("关爱计划")
+        ordering = ("community__code", "next_review", "-pk")
+        indexes = [
+            models.Index(fields=["community", "status", "next_review"], name="care_plan_review"),
+            models.Index(fields=["person", "status"], name="care_plan_person"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(status="active"), name="care_plan_one_active_per_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {_('关爱计划')} v{self.version}"
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """As the enrolments: the grid member of the person's grid, or holders of ``care.sensitive_careplan``."""
+        return sensitive_scope("care.sensitive_careplan", grant)
 
 
 class Visit(CommunityModel):

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from tongxin.care.models import Enrolment, Visit
+from tongxin.care.models import CarePlan, Enrolment, Visit
 from tongxin.core import scoping
 
 PANEL_LIMIT = 10
@@ -32,9 +32,29 @@ def _enrolments(request: Any, q: Q, param: str, pk: int) -> dict[str, Any] | Non
 
 
 def person_file(request: Any, person: Any) -> dict[str, Any] | None:
-    """A person's enrolments (their own and their household's)."""
+    """A person's care plan (一人一策) and enrolments (their own and their household's)."""
     q = Q(person_id=person.pk) | (Q(household_id=person.household_id) if person.household_id else Q(pk__in=[]))
-    return _enrolments(request, q, "person", person.pk)
+    panel = _enrolments(request, q, "person", person.pk)
+    plan = None
+    if scoping.has_perm(request.user, CarePlan, "view"):
+        plans = scoping.restrict(CarePlan.objects.filter(person_id=person.pk), request.user, "view")
+        plan = plans.order_by("status", "-pk").first()  # the active one first
+    if plan is None:
+        return panel
+    due = _("下次复核 %(d)s") % {"d": plan.next_review.strftime("%Y-%m-%d")} if plan.next_review else ""
+    item = {"text": str(plan), "url": plan.get_absolute_url(), "badge": plan.get_status_display(), "note": due}
+    if panel is None:
+        return {
+            "id": "person-care",
+            "title": _("关爱档案 · 帮扶项目"),
+            "items": [item],
+            "count": 1,
+            "more_url": f"{reverse('care:careplan_list')}?person={person.pk}",
+            "empty": "",
+        }
+    panel["items"].insert(0, item)
+    panel["count"] += 1
+    return panel
 
 
 def household_file(request: Any, household: Any) -> dict[str, Any] | None:

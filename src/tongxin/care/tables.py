@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.care.models import Enrolment, Programme, Visit
+from tongxin.care.models import CarePlan, Enrolment, Programme, Visit
 from tongxin.core.tables import Column, Table
 
 
@@ -34,3 +34,12 @@ class VisitTable(Table):
     model = Visit
     person = Column("person__name", _("居民"), linkify=True, order_by="person__name")
     fields = ("visited_on", "person", "kind", "community", "grid", "visitor", "findings", "needs", "case")
+
+
+class CarePlanTable(Table):
+    """Care plans, the next review first."""
+
+    model = CarePlan
+    person = Column("person__name", _("居民"), linkify=True, order_by="person__name")
+    fields = ("person", "status", "version", "community", "grid", "responsible", "grid_member", "reviewed_on",
+              "next_review", "needs")  # fmt: skip

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from tongxin.care import filters, forms, services, tables
-from tongxin.care.models import Enrolment, Programme, Visit
-from tongxin.care.workflow import WORKFLOW
+from tongxin.care.models import CarePlan, Enrolment, Programme, Visit
+from tongxin.care.workflow import PLAN_WORKFLOW, WORKFLOW
 from tongxin.core import scoping
 from tongxin.core.views.generic import ObjectViewSet, error_text
 
@@ -64,6 +64,20 @@ class EnrolmentViewSet(ObjectViewSet):
         visits = services.visit_windows(obj, today)
         reviews = services.review_windows(obj, today)
         return {"visit_windows": visits[-12:], "review_windows": reviews[-8:]}
+
+
+class CarePlanViewSet(ObjectViewSet):
+    """Care plans (一人一策), reviewed every quarter; the history shows what each review changed."""
+
+    model = CarePlan
+    segment = "plans"
+    table = tables.CarePlanTable
+    filterset = filters.CarePlanFilterSet
+    form = forms.CarePlanForm
+    select_related = ("community", "grid", "person", "responsible", "grid_member")
+    workflow = PLAN_WORKFLOW
+    icon = "bi-clipboard-heart"
+    actions = ("add", "export", "change", "delete")
 
 
 class VisitViewSet(ObjectViewSet):

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.care.models import Enrolment
+from tongxin.care.models import CarePlan, Enrolment
 from tongxin.core.workflow import REQUIRED, Context, Step, Workflow, may
 
 S = Enrolment.Status
@@ -129,4 +129,31 @@ WORKFLOW = Workflow(
              note=REQUIRED, note_label=REASON, danger=True, apply=_ended),
     ),
     describe=lambda e: str(e),
+)  # fmt: skip
+
+
+# -- the care plan's review ------------------------------------------------------------------------------------
+
+
+def _reviewed_plan(ctx: Context) -> None:
+    """A quarterly review: the next version, reviewed today, next due at the end of the next quarter."""
+    from tongxin.care.windows import window_of
+
+    plan, today = ctx.obj, _today(ctx)
+    plan.version += 1
+    plan.reviewed_on = today
+    _lo, hi = window_of("quarter", today)
+    plan.next_review = window_of("quarter", hi + datetime.timedelta(days=1))[1]
+
+
+P = CarePlan.Status
+PLAN_WORKFLOW = Workflow(
+    CarePlan,
+    steps=(
+        Step("review", _("季度复核"), sources=(P.ACTIVE,), rule=may("change"), note=REQUIRED,
+             note_label=_("复核情况"), apply=_reviewed_plan),
+        Step("close", _("结束计划"), sources=(P.ACTIVE,), target=P.CLOSED, rule=may("change"), note=REQUIRED,
+             note_label=REASON, danger=True),
+    ),
+    describe=lambda p: str(p),
 )  # fmt: skip

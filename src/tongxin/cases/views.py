@@ -72,14 +72,19 @@ class CaseViewSet(ObjectViewSet):
     @classmethod
     def detail_context(cls, request: HttpRequest, obj: Case) -> dict[str, Any]:
         """Timeline (with the steps of cases merged into it), files, follow-ups, dispute (the steps are core's)."""
-        steps = CaseStep.objects.filter(Q(case=obj) | Q(case__merged_into=obj)).select_related("case", "assignee")
+        # the merged cases first, then their steps and the case's own by key: ``case = X OR case.merged_into = X``
+        # joined every step with its case before filtering (a merge join over all the steps of a county)
+        merged = list(obj.merged_cases.all())
+        steps = CaseStep.objects.filter(case_id__in=[obj.pk, *(m.pk for m in merged)]).select_related(
+            "case", "assignee"
+        )
         steps = steps.prefetch_related("files").order_by("time", "pk")
         return {
             "steps": steps,
             "attachments": obj.attachments.all(),
             "follow_ups": obj.follow_ups.select_related("by"),
             "dispute": Dispute.objects.filter(case=obj).prefetch_related("sessions", "parties", "mediators").first(),
-            "merged": obj.merged_cases.all(),
+            "merged": merged,
             "persons": obj.persons.all(),
             "overdue": obj.is_overdue(),
             "gcj02": obj.gcj02,

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import scoping
-from tongxin.core.forms import style
+from tongxin.core.forms import SUGGEST_LIMIT, choice_label, style, suggest_big_choices, suggestions
 
 
 class YesNoSelect(forms.Select):
@@ -55,6 +55,9 @@ class BaseFilterSet(django_filters.FilterSet):
     def form(self):
         form = super().form
         if not getattr(form, "_styled", False):
+            path = getattr(self.request, "path", "") or ""
+            if not path.startswith("/api/"):  # a page: thousands of <option>s cost more than the rest of it
+                suggest_big_choices(form)
             style(form)
             if "q" in form.fields:
                 form.fields["q"].widget.attrs.update(
@@ -62,3 +65,13 @@ class BaseFilterSet(django_filters.FilterSet):
                 )
             form._styled = True
         return form
+
+    def suggest(self, name: str, text: str) -> list[dict[str, str]] | None:
+        """What the list page's ``?suggest=<name>&q=<text>`` answers: up to :data:`~tongxin.core.forms.SUGGEST_LIMIT`
+        choices of filter ``name`` (scoped to the user like the filter itself) matching ``text``, as
+        ``{"value": key, "label": label}``; None when ``name`` is not a choice filter of this filterset."""
+        f = self.filters.get(name)
+        qs = getattr(f, "queryset", None) if isinstance(f, django_filters.ModelChoiceFilter) else None
+        if not isinstance(qs, QuerySet):
+            return None
+        return [{"value": str(o.pk), "label": choice_label(o)} for o in suggestions(qs, text, SUGGEST_LIMIT)]

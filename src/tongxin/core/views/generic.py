@@ -29,14 +29,15 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from tongxin.core import audit, files, privacy, scoping
+from tongxin.core import audit, files, paging, privacy, scoping
 from tongxin.core.export import export_response
 from tongxin.core.forms import BulkEditForm, StepForm
 from tongxin.core.models import ObjectChange
@@ -248,14 +249,25 @@ def page_size(value: str | None) -> int:
 PAGE_SIZES = (20, 50, 100, 200)
 
 
-def page_rows(qs: models.QuerySet, bottom: int, top: int, load: Callable[[models.QuerySet], models.QuerySet]) -> list:
+def page_rows(
+    qs: models.QuerySet,
+    bottom: int,
+    top: int,
+    load: Callable[[models.QuerySet], models.QuerySet],
+    groups: paging.Groups | None = None,
+) -> list:
     """Rows ``bottom:top`` of the ordered ``qs``, at a cost that does not grow with the depth of the page.
 
     An OFFSET query must walk every row before the page; walking only the primary keys in the ordering (no joined
     rows, annotations or prefetches: an index-only scan where the ordering has an index) keeps that cheap, and
-    then just the page's rows are loaded — by ``load`` (annotations the page shows) — and put back in order.
+    then just the page's rows are loaded — by ``load`` (annotations the page shows) — and put back in order. A list
+    that comes in ``groups`` (persons by community) is cut by the groups' sizes instead, from the
+    ``paging.GROUP_SKIP_FROM``-th row on: the keys of an OFFSET still had to be sorted, all of them.
     """
-    keys = list(qs.prefetch_related(None).values_list("pk", flat=True)[bottom:top])
+    if groups is not None and bottom >= paging.GROUP_SKIP_FROM:
+        keys = groups.keys(bottom, top)
+    else:
+        keys = list(qs.prefetch_related(None).values_list("pk", flat=True)[bottom:top])
     if not keys:
         return []
     by_pk = {obj.pk: obj for obj in load(qs.filter(pk__in=keys).order_by())}
@@ -271,13 +283,21 @@ class KeyPaginator(Paginator):
             object_list = object_list.order_by("pk")
         super().__init__(object_list, per_page)
         self.load = load or (lambda rows: rows)
+        self.groups: paging.Groups | None = None
+
+    @cached_property
+    def count(self) -> int:
+        """The number of rows: the sum of the groups' sizes where the list comes in groups (one GROUP BY instead of
+        the COUNT, which costs the same), else Django's count."""
+        self.groups = paging.groups(self.object_list)
+        return self.groups.total if self.groups is not None else self.object_list.count()
 
     def page(self, number: Any):
         """The page ``number`` (validated as Django's paginator does), its rows read by :func:`page_rows`."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        return self._get_page(page_rows(self.object_list, bottom, top, self.load), number, self)
+        return self._get_page(page_rows(self.object_list, bottom, top, self.load, self.groups), number, self)
 
 
 def list_buttons(viewset: type[ObjectViewSet], user: Any) -> dict[str, bool]:
@@ -321,6 +341,8 @@ class ObjectListView(ViewSetView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         self.require("view")
+        if "suggest" in request.GET:
+            return self.suggest(request)
         fmt = request.GET.get("export")
         fs, qs = filtered(self.viewset, request, "export" if fmt else "view")
         qs, sort = apply_order(self.viewset, qs, request.GET.get("sort", ""))
@@ -363,6 +385,17 @@ class ObjectListView(ViewSetView):
             else "core/object_list.html"
         )
         return render(request, template, ctx)
+
+    def suggest(self, request: HttpRequest) -> HttpResponse:
+        """``?suggest=<filter>&q=<text>``: the choices of a filter with too many for a <select> (core.forms.
+        SuggestInput) that match the text, scoped to the user as the filter is; 404 for a name that is not one."""
+        found = None
+        if self.viewset.filterset is not None:
+            fs = self.viewset.filterset(None, queryset=self.model._default_manager.none(), request=request)
+            found = fs.suggest(request.GET["suggest"], request.GET.get("q", "")[:100])
+        if found is None:
+            raise Http404
+        return JsonResponse({"results": found})
 
     def export(self, fmt: str, qs: models.QuerySet, table: Table) -> HttpResponse:
         """The filtered rows as a download; more than ``EXPORT_BACKGROUND_ROWS`` rows go to the worker and the

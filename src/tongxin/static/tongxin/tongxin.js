@@ -123,3 +123,43 @@ if (window.htmx) htmx.onLoad(txApplyWidths); else document.addEventListener("DOM
   });
   if (data.startScreen) show(data.startScreen);
 })();
+
+// ---- Suggestion inputs (core.forms.SuggestInput) ---------------------------------------------------------------
+// A filter with too many choices for a <select> (a county's groups, grids, party branches, meetings, assignees) is
+// an <input data-suggest="<filter>" list="<datalist id>">. As the user types, its datalist is filled from the list
+// page's ?suggest=<filter>&q=<text> (JSON {results: [{value, label}]}, scoped, at most 20); picking an option puts
+// its key in the input, which the form sends as the <select> did. Without this script a typed name or code works.
+(function () {
+  var timers = {};
+  document.addEventListener("input", function (evt) {
+    var input = evt.target;
+    if (!input.matches || !input.matches("input[data-suggest]")) return;
+    var text = input.value.trim();
+    if (!text || /^\d+$/.test(text)) return; // a key (a picked option) needs no suggestions
+    clearTimeout(timers[input.id]);
+    timers[input.id] = setTimeout(function () {
+      var url = new URL(window.location.pathname, window.location.origin);
+      url.searchParams.set("suggest", input.dataset.suggest);
+      url.searchParams.set("q", text);
+      fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (r) {
+          var json = r.ok && (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+          return json ? r.json() : {results: []};
+        })
+        .then(function (data) {
+          var list = document.getElementById(input.getAttribute("list"));
+          if (!list || input.value.trim() !== text) return; // the user typed on meanwhile
+          list.innerHTML = "";
+          (data.results || []).forEach(function (item) {
+            var option = document.createElement("option");
+            option.value = item.value;
+            option.textContent = item.label;
+            option.label = item.label;
+            list.appendChild(option);
+          });
+        })
+        .catch(function () {});
+    }, 200);
+  });
+})();
+// ---- end of suggestion inputs ------------------------------------------------------------------------------------
