@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import DateField
+from django.db.models import Count, DateField, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +28,8 @@ CASE = "cases.Case"
 CASES = "cases:case_list"
 PERIOD = {"reported_after": "{start}", "reported_before": "{end}"}
 MONTH = {"reported_after": "{key_start}", "reported_before": "{key_end}"}
+#: what the tallies group by: the report's keys without the grids, the assignees and the names
+TALLY_KEYS = ("community_id", "category_id", "kind", "status")
 
 
 def _qs(ctx: Context):
@@ -68,22 +70,27 @@ class _Community:
         self.overdue_by_grid: Counter = Counter()
 
 
+def _of(out: dict[int, _Community], community_id: int) -> _Community:
+    """The community's tally, made on first use (``setdefault`` would build one per row of every query)."""
+    tally = out.get(community_id)
+    if tally is None:
+        tally = out[community_id] = _Community()
+    return tally
+
+
 def _tallies(ctx: Context) -> dict[int, _Community]:
-    """Every community's partials from the report's grouped query and one pass over the working minutes."""
+    """Every community's partials: the report's grouped aggregate (by category, kind and status), the months and,
+    within one community, the grids — each its own small grouped query (one query grouped by all of them gave
+    a row for nearly every case of a county) — and one pass over the working minutes."""
 
     def build() -> dict[int, _Community]:
         qs = _qs(ctx)
         categories = _categories()
         out: dict[int, _Community] = {}
-        tz = timezone.get_current_timezone()
-        monthly = qs.annotate(_month=TruncMonth("reported_at", output_field=DateField(), tzinfo=tz))
-        for row in report._grouped(monthly, ctx.now, "_month"):
-            t = out.setdefault(row["community_id"], _Community())
-            month = f"{row['_month']:%Y-%m}"
-            grid = str(row["grid_id"] or "")
+        for row in report._grouped(qs, ctx.now, keys=TALLY_KEYS):
+            t = _of(out, row["community_id"])
             t.cases += row["n"]
             t.by_kind[row["kind"]] += row["n"]
-            t.by_month[month] += row["n"]
             group = report.status_group(row["status"])
             if group in ("rejected", "merged"):
                 continue
@@ -97,14 +104,32 @@ def _tallies(ctx: Context) -> dict[int, _Community]:
                     t.on_time[key][0] += row["n_on_time"]
                     t.on_time[key][1] += row["n"]
                 t.overdue += row["n_late"]
-                t.resolved_by_month[month] += row["n"]
-                t.on_time_by_month[month] += row["n_on_time"]
             else:
                 t.open += row["n"]
-                t.open_by_grid[grid] += row["n"]
                 if row["status"] != Case.Status.SUSPENDED:
                     t.overdue += row["n_past_due"]
                     t.overdue_open += row["n_past_due"]
+        tz = timezone.get_current_timezone()
+        monthly = qs.annotate(_month=TruncMonth("reported_at", output_field=DateField(), tzinfo=tz))
+        for row in monthly.values("community_id", "_month", "status").annotate(
+            n=Count("pk"), n_on_time=Count("pk", filter=Q(on_time=True))
+        ):
+            t = _of(out, row["community_id"])
+            month = f"{row['_month']:%Y-%m}"
+            t.by_month[month] += row["n"]
+            if report.status_group(row["status"]) == "resolved":
+                t.resolved_by_month[month] += row["n"]
+                t.on_time_by_month[month] += row["n_on_time"]
+        if ctx.division is not None and ctx.division.level == "community":  # grids: a community's figures only
+            for row in qs.values("community_id", "grid_id", "status").annotate(
+                n=Count("pk"), n_past_due=Count("pk", filter=Q(due_at__lt=ctx.now))
+            ):
+                if report.status_group(row["status"]) != "open":
+                    continue
+                t = _of(out, row["community_id"])
+                grid = str(row["grid_id"] or "")
+                t.open_by_grid[grid] += row["n"]
+                if row["status"] != Case.Status.SUSPENDED:
                     t.overdue_by_grid[grid] += row["n_past_due"]
         minutes = (
             qs.filter(status__in=Case.DONE_STATUSES, work_minutes__isnull=False)
@@ -112,7 +137,7 @@ def _tallies(ctx: Context) -> dict[int, _Community]:
             .iterator(chunk_size=2000)
         )
         for community_id, value in minutes:
-            out.setdefault(community_id, _Community()).minutes.append(value)
+            _of(out, community_id).minutes.append(value)
         return out
 
     return ctx.memo("cases.tallies", build)
@@ -122,6 +147,18 @@ def _pick(func: Any):
     """``compute`` that reads one partial of each community's tally."""
 
     def compute(ctx: Context) -> dict[int, Any]:
+        return {cid: func(t) for cid, t in _tallies(ctx).items()}
+
+    return compute
+
+
+def _per_grid(func: Any):
+    """``compute`` of a breakdown by grid: only within one community (a county's thousands of grids, each with
+    a row per street, made its answer a megabyte that no page reads)."""
+
+    def compute(ctx: Context) -> dict[int, Any]:
+        if ctx.division is None or ctx.division.level != "community":
+            return {}
         return {cid: func(t) for cid, t in _tallies(ctx).items()}
 
     return compute
@@ -223,12 +260,12 @@ INDICATORS = [
         kind="breakdown", needs="period", names_of=month_names, list_url=CASES, query={**MONTH, "due": "on_time"},
     ),
     Indicator(
-        "cases.open_by_grid", _("各网格办理中"), _("件"), "cases", CASE, _pick(lambda t: t.open_by_grid),
+        "cases.open_by_grid", _("各网格办理中"), _("件"), "cases", CASE, _per_grid(lambda t: t.open_by_grid),
         kind="breakdown", needs="period", names_of=grid_names, list_url=CASES,
         query={**PERIOD, "grid": "{key}", "due": "open"}, sources=("org.Grid",),
     ),
     Indicator(
-        "cases.overdue_by_grid", _("各网格超期未办结"), _("件"), "cases", CASE, _pick(lambda t: t.overdue_by_grid),
+        "cases.overdue_by_grid", _("各网格超期未办结"), _("件"), "cases", CASE, _per_grid(lambda t: t.overdue_by_grid),
         kind="breakdown", needs="period", names_of=grid_names, list_url=CASES,
         query={**PERIOD, "grid": "{key}", "due": "overdue"}, sources=("org.Grid",),
     ),

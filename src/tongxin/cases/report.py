@@ -198,11 +198,12 @@ _GROUP_KEYS = (
 )
 
 
-def _grouped(qs: QuerySet, now: datetime.datetime, *extra: str) -> list[dict[str, Any]]:
-    """The counts of every combination of :data:`_GROUP_KEYS` (and ``extra``, e.g. an annotated month); the
-    annotations are prefixed so that none shadows a field of Case (on_time) inside the filters."""
+def _grouped(qs: QuerySet, now: datetime.datetime, *extra: str, keys: tuple[str, ...] = _GROUP_KEYS) -> list:
+    """The counts of every combination of ``keys`` (the report's :data:`_GROUP_KEYS` by default, and ``extra``,
+    e.g. an annotated month); the annotations are prefixed so that none shadows a field of Case (on_time) inside
+    the filters."""
     return list(
-        qs.values(*_GROUP_KEYS, *extra).annotate(
+        qs.values(*keys, *extra).annotate(
             n=Count("pk"),
             n_on_time=Count("pk", filter=Q(on_time=True)),
             n_late=Count("pk", filter=Q(on_time=False)),

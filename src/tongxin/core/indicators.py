@@ -290,6 +290,10 @@ def visible_indicators(user: Any, division: Any, keys: Iterable[str] | None = No
 # -- evaluation ----------------------------------------------------------------------------------------------------
 
 
+class _Values(list):
+    """The values a median is taken over, collected from many communities (a list this module owns)."""
+
+
 def _merge(kind: str, a: Any, b: Any) -> Any:
     if a is None:
         return b
@@ -301,7 +305,10 @@ def _merge(kind: str, a: Any, b: Any) -> Any:
         return set(a) | set(b)
     if kind in ("rate", "average"):
         return (a[0] + b[0], a[1] + b[1])
-    return [*a, *b]
+    if isinstance(a, _Values):  # a median's values: extended in place, not copied at every community
+        a.extend(b)
+        return a
+    return _Values([*a, *b])
 
 
 def _value(ind: Indicator, partial: Any, names: dict[str, str] | None = None) -> dict[str, Any]:

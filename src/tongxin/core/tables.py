@@ -7,16 +7,30 @@ and optionally ``Column`` objects for computed values.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import privacy
+
+
+@functools.cache
+def _choices(model: type[models.Model], name: str) -> dict[Any, Any] | None:
+    """A field's choices as a dict, once per process (``get_FOO_display`` rebuilds a code table's list of choices
+    on every cell: a third of a list page's rendering). None when the field has no choices."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return dict(field.flatchoices) if getattr(field, "choices", None) else None
 
 
 class Column:
@@ -66,12 +80,15 @@ class Column:
     def raw(self, obj: Any) -> Any:
         """The value behind the cell (an object, a string, a number...)."""
         value: Any = obj
-        for part in self.accessor.split("__"):
+        parts = self.accessor.split("__")
+        for part in parts:
             if value is None:
                 return None
-            field_display = getattr(value, f"get_{part}_display", None)
-            if field_display is not None and part == self.accessor.split("__")[-1]:
-                return field_display()
+            if part == parts[-1] and isinstance(value, models.Model):
+                choices = _choices(type(value), part)
+                if choices is not None:  # what get_FOO_display() gives, from the cached dict
+                    stored = getattr(value, part, None)
+                    return force_str(choices.get(stored, stored), strings_only=True)
             value = getattr(value, part, None)
             if isinstance(value, models.Manager):
                 return list(value.all())

@@ -9,6 +9,7 @@ The register keeps no history of past states: every figure is today's, except ag
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.db.models import Count, Q
@@ -35,11 +36,41 @@ def _persons(ctx: Context):
     return ctx.rows(Person.objects.filter(life_status=Person.LifeStatus.LIVING))
 
 
+#: the fields the person figures break down by: one grouped query over them (and the age bands) serves them all
+BREAKDOWN_FIELDS = ("sex", "registration_status", "ethnicity", "political_status")
+BANDS = [band for band, _lo, _hi in AGE_BANDS] + [UNKNOWN_AGE]
+
+
+def _combined(ctx: Context) -> list[dict[str, Any]]:
+    """Living persons per community and every combination of :data:`BREAKDOWN_FIELDS`, with a filtered count per
+    age band on the as-of day: one scan of the division's persons for every person figure (separate grouped
+    queries read a county's million persons six times)."""
+
+    def build() -> list[dict[str, Any]]:
+        return list(
+            _persons(ctx)
+            .values("community_id", *BREAKDOWN_FIELDS)
+            .annotate(
+                _n=Count("pk"),
+                **{band: Count("pk", filter=age_band_q(band, ctx.as_of)) for band, _lo, _hi in AGE_BANDS},
+                **{UNKNOWN_AGE: Count("pk", filter=Q(birth_date__isnull=True))},
+            )
+        )
+
+    return ctx.memo("registry.combined", build)
+
+
 def _by(field: str):
-    """``compute`` of a breakdown of living persons by ``field`` (one grouped query, shared by the evaluation)."""
+    """``compute`` of a breakdown of living persons by ``field`` (summed from :func:`_combined`)."""
 
     def compute(ctx: Context) -> dict[int, Any]:
-        return ctx.memo(f"registry.by.{field}", lambda: grouped_counts(_persons(ctx), field))
+        def build() -> dict[int, Counter]:
+            out: dict[int, Counter] = {}
+            for row in _combined(ctx):
+                out.setdefault(row["community_id"], Counter())[row[field] or ""] += row["_n"]
+            return out
+
+        return ctx.memo(f"registry.by.{field}", build)
 
     return compute
 
@@ -55,19 +86,32 @@ def households(ctx: Context) -> dict[int, int]:
 
 def persons(ctx: Context) -> dict[int, int]:
     """Living persons per community."""
-    return ctx.memo("registry.persons", lambda: grouped_counts(_persons(ctx)))
+    return {cid: sum(c.values()) for cid, c in _by("sex")(ctx).items()}
+
+
+def _age_sex(ctx: Context) -> dict[tuple[int, str], dict[str, int]]:
+    """Living persons per community, sex and age band on the as-of day (summed from :func:`_combined`), shared by
+    the age bands and both sides of the pyramid."""
+
+    def build() -> dict[tuple[int, str], Counter]:
+        out: dict[tuple[int, str], Counter] = {}
+        for row in _combined(ctx):
+            bucket = out.setdefault((row["community_id"], row["sex"] or ""), Counter())
+            for band in BANDS:
+                if row[band]:
+                    bucket[band] += row[band]
+        return out
+
+    return ctx.memo("registry.age_sex", build)
 
 
 def age_bands(ctx: Context, sex: str | None = None) -> dict[int, dict[str, int]]:
-    """Living persons (of ``sex``, when given) per community and age band on the as-of day (one query with a
-    filtered count per band)."""
-    qs = _persons(ctx) if sex is None else _persons(ctx).filter(sex=sex)
-    rows = qs.values("community_id").annotate(
-        **{band: Count("pk", filter=age_band_q(band, ctx.as_of)) for band, _lo, _hi in AGE_BANDS},
-        **{UNKNOWN_AGE: Count("pk", filter=Q(birth_date__isnull=True))},
-    )
-    bands = [band for band, _lo, _hi in AGE_BANDS] + [UNKNOWN_AGE]
-    return {r["community_id"]: {b: r[b] for b in bands if r[b]} for r in rows}
+    """Living persons (of ``sex``, when given) per community and age band on the as-of day."""
+    out: dict[int, Counter] = {}
+    for (community_id, person_sex), bands in _age_sex(ctx).items():
+        if sex is None or person_sex == sex:
+            out.setdefault(community_id, Counter()).update(bands)
+    return {cid: dict(c) for cid, c in out.items()}
 
 
 def _age_bands_of(sex: str):
