@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.care.models import CarePlan, Enrolment, Programme, Visit
 from tongxin.core.filters import BaseFilterSet
-
-DATE = forms.DateInput(attrs={"type": "date"})
+from tongxin.core.forms import DATE
 
 
 class ProgrammeFilterSet(BaseFilterSet):

@@ -8,10 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.care.models import CarePlan, Enrolment, Programme, Visit
-from tongxin.core.forms import MultipleFileField, ScopedModelForm, StepForm
-
-#: a date picker holding ISO dates (the browser's date input shows nothing for a localised date)
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from tongxin.core.forms import DATE, MultipleFileField, ScopedModelForm, StepForm
 
 
 class ProgrammeForm(ScopedModelForm):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import files
 from tongxin.core.fields import EncryptedTextField
-from tongxin.core.models import CommunityModel, TongxinModel
+from tongxin.core.models import CommunityModel, DefaultsAndOverrides, TongxinModel
 from tongxin.org.models import Division
 
 
@@ -42,7 +42,7 @@ class Unit(models.TextChoices):
     HOUSEHOLD = "household", _("家庭（户）")
 
 
-class Programme(TongxinModel):
+class Programme(DefaultsAndOverrides, TongxinModel):
     """A care programme (帮扶项目: 低保, 特困供养, 留守老人 …): whom it enrols, the visits and reviews it owes them,
     the benefit it pays and the public notice its approvals need.
 
@@ -97,15 +97,6 @@ class Programme(TongxinModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def scope_filter(cls, grant: Any, action: str) -> models.Q:
-        """Defaults are visible to everyone (changed only deployment-wide); a community's own rows by scope."""
-        if grant.grid_id is not None:
-            own = models.Q(community__grids__pk=grant.grid_id) if action == "view" else models.Q(pk__in=[])
-        else:
-            own = models.Q(community__path__startswith=grant.division_path)
-        return own | models.Q(community__isnull=True) if action == "view" else own
 
     def notice_end(self, start: datetime.date, division: Any = None) -> datetime.date | None:
         """The last day of a public notice starting on ``start`` (it ends at that day's close): ``notice_days``

@@ -12,8 +12,7 @@ from tongxin.cases import panels
 from tongxin.cases.models import Case, Category, Dispute, FollowUp, MediationSession, Meeting, Priority
 from tongxin.cases.services import end_of_today
 from tongxin.core.filters import BaseFilterSet
-
-DATE = forms.DateInput(attrs={"type": "date"})
+from tongxin.core.forms import DATE
 
 
 class CaseFilterSet(BaseFilterSet):

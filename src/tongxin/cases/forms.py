@@ -13,12 +13,11 @@ from tongxin.cases import services
 from tongxin.cases.models import Case, Category, Dispute, FollowUp, MediationSession, Meeting, Satisfaction
 from tongxin.cases.workflow import due_for
 from tongxin.core import normalize, scoping
-from tongxin.core.forms import MultipleFileField, ScopedModelForm, style
+from tongxin.core.forms import DATE, MultipleFileField, ScopedModelForm, style
 from tongxin.core.forms import StepForm as CoreStepForm
 from tongxin.org.models import Division
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CaseForm(ScopedModelForm):

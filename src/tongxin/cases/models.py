@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from tongxin.core import files
 from tongxin.core.fields import EncryptedTextField
 from tongxin.core.geo import wgs84_to_gcj02
-from tongxin.core.models import TongxinModel
+from tongxin.core.models import DefaultsAndOverrides, TongxinModel
 from tongxin.core.workcalendar import DueRule
 from tongxin.org.models import Division, Grid
 
@@ -52,7 +52,7 @@ class Kind(models.TextChoices):
     DISPUTE = "dispute", _("矛盾纠纷")
 
 
-class Category(TongxinModel):
+class Category(DefaultsAndOverrides, TongxinModel):
     """A kind of case with its time limit (时限规则), default priority and who handles it.
 
     Categories form a tree. Rows without a community are the deployment's defaults; a community row with
@@ -118,15 +118,6 @@ class Category(TongxinModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def scope_filter(cls, grant: Any, action: str) -> models.Q:
-        """Defaults are visible to everyone (changed only deployment-wide); a community's own rows by scope."""
-        if grant.grid_id is not None:  # grid members use categories; their community's director sets them
-            own = models.Q(community__grids__pk=grant.grid_id) if action == "view" else models.Q(pk__in=[])
-        else:
-            own = models.Q(community__path__startswith=grant.division_path)
-        return own | models.Q(community__isnull=True) if action == "view" else own
 
     def clean(self) -> None:
         if self.rule != self.Rule.SAME_DAY and not self.amount:

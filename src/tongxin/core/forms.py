@@ -16,6 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import privacy, scoping
 
+#: the date picker of every form and filter: the browser's date input, holding ISO dates (it shows nothing for a
+#: date written in the locale's format)
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 def style(form: forms.BaseForm) -> None:
     """Give every widget its Bootstrap class; selects render their options without a template each."""

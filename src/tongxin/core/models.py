@@ -67,6 +67,21 @@ class TongxinModel(models.Model):
         return getattr(obj, f"{parts[-1]}_id", None)
 
 
+class DefaultsAndOverrides:
+    """Scope of a reference table with deployment defaults (rows without a community, readable by whoever may view
+    the model, written only deployment-wide) and each community's own rows, by scope (a community row with a
+    default's code overrides it there): case categories, care programmes."""
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """Defaults are visible to everyone (changed only deployment-wide); a community's own rows by scope."""
+        if grant.grid_id is not None:  # grid members use the rows; their community's director sets them
+            own = models.Q(community__grids__pk=grant.grid_id) if action == "view" else models.Q(pk__in=[])
+        else:
+            own = models.Q(community__path__startswith=grant.division_path)
+        return own | models.Q(community__isnull=True) if action == "view" else own
+
+
 class CommunityModel(TongxinModel):
     """Base of a tenant row: its community (社区/村, the future distribution column of a sharded deployment) and
     the scope declaration that follows from it. Rows owned by a parent that has one (a case's steps, a visit's

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import crypto, idnumber, normalize, scoping
-from tongxin.core.forms import BulkEditForm, ScopedModelForm
+from tongxin.core.forms import DATE, BulkEditForm, ScopedModelForm
 from tongxin.org.models import Division, Grid
 from tongxin.registry.models import (
     HEAD_RELATIONSHIPS,
@@ -19,8 +19,6 @@ from tongxin.registry.models import (
     Person,
     Tag,
 )
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CommunityForm(ScopedModelForm):

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from tongxin.core import audit, dashboard, hooks, indicators, scoping
 from tongxin.core.filters import BaseFilterSet
-from tongxin.core.forms import ScopedModelForm, style
+from tongxin.core.forms import DATE, ScopedModelForm, style
 from tongxin.core.importer import ModelImporter
 from tongxin.core.models import AccessLog, ApiToken, Holiday, ImportJob, LoginFailure, Notification, ObjectChange
 from tongxin.core.tables import Column, Table
@@ -274,13 +274,13 @@ class ObjectChangeFilterSet(BaseFilterSet):
         field_name="time",
         lookup_expr="date__gte",
         label=_lazy("起始日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE,
     )
     until = django_filters.DateFilter(
         field_name="time",
         lookup_expr="date__lte",
         label=_lazy("截止日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE,
     )
     request_id = django_filters.UUIDFilter(label=_lazy("请求/批次"))
     object_id = django_filters.CharFilter(label=_lazy("对象编号"))
