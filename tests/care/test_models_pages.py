@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.care.helpers import enrol, person, programme
-from tongxin.care.models import CarePlan, Programme, Visit
-from tongxin.care.views import CarePlanViewSet, EnrolmentViewSet, ProgrammeViewSet, VisitViewSet
+from tongxin.care.models import CarePlan, Programme, Visit, Warning
+from tongxin.care.views import CarePlanViewSet, EnrolmentViewSet, ProgrammeViewSet, VisitViewSet, WarningViewSet
 from tongxin.core.testing import ModelTestCase
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +70,21 @@ class TestCarePlan(ModelTestCase):
         grid = world.grid_a if community == world.a else world.grid_b
         return {"community": community.pk, "grid": grid.pk, "person": person(community, "孙奶奶", grid=grid).pk,
                 "needs": "需要助餐", "goals": "每日有人送餐", "measures": "纳入爱心食堂"}  # fmt: skip
+
+
+class TestWarning(ModelTestCase):
+    viewset = WarningViewSet
+    viewer = "care_viewer"
+    step_data = {"handle": {"note": "已处理"}}
+
+    def make(self, world, community):
+        import datetime
+
+        from django.utils import timezone
+
+        grid = world.grid_a if community == world.a else world.grid_b
+        now = timezone.now()
+        n = Warning.objects.count()
+        return Warning.objects.create(community=community, grid=grid, person=person(community, grid=grid),
+                                      kind="missed_visit", key=f"test:{community.pk}:{n}", message="2026-02 未走访",
+                                      raised_at=now, due_at=now + datetime.timedelta(days=3))  # fmt: skip

@@ -16,6 +16,7 @@ class CareConfig(hooks.ModuleConfig):
     depends_on = ("registry", "cases")
     demo = "tongxin.care.demo.run"
     home_items = "tongxin.care.home.attention"
+    periodic_jobs = (hooks.PeriodicJob("tongxin.care.warnings.tick", every=3600),)  # warnings (预警)
     indicators = "tongxin.care.indicators.INDICATORS"
     dashboard = "tongxin.care.dashboard.DASHBOARD"
     # the care file (一人一档) on a person's and a household's pages

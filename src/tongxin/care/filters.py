@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.care.models import CarePlan, Enrolment, Programme, Visit
+from tongxin.care.models import CarePlan, Enrolment, Programme, Visit, Warning
 from tongxin.core.filters import BaseFilterSet
 from tongxin.core.forms import DATE
 
@@ -55,3 +55,18 @@ class CarePlanFilterSet(BaseFilterSet):
     class Meta:
         model = CarePlan
         fields = ("community", "grid", "status", "responsible", "grid_member")
+
+
+class WarningFilterSet(BaseFilterSet):
+    search_fields = ("person__name", "message")
+    mine = django_filters.BooleanFilter(label=_("我处理的"), method="assigned_to_me")
+    person = django_filters.NumberFilter(label=_("居民"), widget=forms.HiddenInput)
+
+    class Meta:
+        model = Warning
+        fields = ("community", "grid", "kind", "status", "assignee")
+
+    def assigned_to_me(self, queryset, name, value):
+        """The warnings assigned to the request's user (``mine=true``)."""
+        user = getattr(self.request, "user", None)
+        return queryset.filter(assignee=user) if value and user is not None else queryset

@@ -289,6 +289,63 @@ class CarePlan(CommunityModel):
         return sensitive_scope("care.sensitive_careplan", grant)
 
 
+class Warning(CommunityModel):
+    """A care warning (预警) the worker raised: a visit window missed, an elder living alone not contacted for
+    weeks, a re-check due. It is a task for the person who answers for the enrolment (the responsible cadre, else
+    the grid's member), due in working days; when not handled by then it escalates to the community's directors.
+    Raised once per fact (``key``), as sensitive as the enrolments."""
+
+    class Kind(models.TextChoices):
+        MISSED_VISIT = "missed_visit", _("走访超期")
+        NO_CONTACT = "no_contact", _("独居高龄老人长期未联系")
+        RECHECK_DUE = "recheck_due", _("复审到期")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        HANDLED = "handled", _("已处理")
+
+    grid = models.ForeignKey(
+        "org.Grid", verbose_name=_("网格"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("居民"), on_delete=models.CASCADE, related_name="care_warnings"
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("帮扶对象"), on_delete=models.CASCADE, null=True, blank=True, related_name="warnings"
+    )
+    kind = models.CharField(_("预警类型"), max_length=16, choices=Kind.choices)
+    key = models.CharField(_("预警标识"), max_length=80, unique=True, editable=False)
+    message = models.CharField(_("预警内容"), max_length=200)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("处理人"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    raised_at = models.DateTimeField(_("预警时间"))
+    due_at = models.DateTimeField(_("处理时限"))
+    escalated_at = models.DateTimeField(_("上报社区时间"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    scope_grid: ClassVar[str | None] = "grid"
+
+    class Meta:
+        verbose_name = _("关爱预警")
+        verbose_name_plural = _("关爱预警")
+        ordering = ("status", "due_at", "-pk")
+        indexes = [
+            models.Index(fields=["community", "status", "due_at"], name="care_warning_open"),
+            models.Index(fields=["assignee", "status"], name="care_warning_assignee"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.person}"
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """As the enrolments: the person's grid member, or holders of ``care.sensitive_warning``."""
+        return sensitive_scope("care.sensitive_warning", grant)
+
+
 class Visit(CommunityModel):
     """A visit to a key person (走访): a home visit, a phone call or a holiday visit (两节慰问), with what was found
     and the needs raised; a need can become a case. Visits count for the windows of every programme the person

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.care.models import CarePlan, Enrolment, Programme, Visit
+from tongxin.care.models import CarePlan, Enrolment, Programme, Visit, Warning
 from tongxin.core.tables import Column, Table
 
 
@@ -43,3 +43,12 @@ class CarePlanTable(Table):
     person = Column("person__name", _("居民"), linkify=True, order_by="person__name")
     fields = ("person", "status", "version", "community", "grid", "responsible", "grid_member", "reviewed_on",
               "next_review", "needs")  # fmt: skip
+
+
+class WarningTable(Table):
+    """Warnings, the open ones first by their time limit."""
+
+    model = Warning
+    message = Column(linkify=True)
+    fields = ("message", "kind", "status", "person", "community", "grid", "assignee", "raised_at", "due_at",
+              "escalated_at", "handled_at")  # fmt: skip

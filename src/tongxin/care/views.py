@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from tongxin.care import filters, forms, services, tables
-from tongxin.care.models import CarePlan, Enrolment, Programme, Visit
-from tongxin.care.workflow import PLAN_WORKFLOW, WORKFLOW
+from tongxin.care.models import CarePlan, Enrolment, Programme, Visit, Warning
+from tongxin.care.workflow import PLAN_WORKFLOW, WARNING_WORKFLOW, WORKFLOW
 from tongxin.core import scoping
 from tongxin.core.views.generic import ObjectViewSet, error_text
 
@@ -78,6 +78,19 @@ class CarePlanViewSet(ObjectViewSet):
     workflow = PLAN_WORKFLOW
     icon = "bi-clipboard-heart"
     actions = ("add", "export", "change", "delete")
+
+
+class WarningViewSet(ObjectViewSet):
+    """Care warnings (关爱预警) the worker raises; handled through their one step (处理)."""
+
+    model = Warning
+    segment = "warnings"
+    table = tables.WarningTable
+    filterset = filters.WarningFilterSet
+    select_related = ("community", "grid", "person", "assignee", "enrolment")
+    workflow = WARNING_WORKFLOW
+    icon = "bi-exclamation-triangle"
+    actions = ("export",)  # raised by the worker only; handled, never edited
 
 
 class VisitViewSet(ObjectViewSet):

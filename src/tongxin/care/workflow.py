@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.care.models import CarePlan, Enrolment
+from tongxin.care.models import CarePlan, Enrolment, Warning
 from tongxin.core.workflow import REQUIRED, Context, Step, Workflow, may
 
 S = Enrolment.Status
@@ -156,4 +156,23 @@ PLAN_WORKFLOW = Workflow(
              note_label=REASON, danger=True),
     ),
     describe=lambda p: str(p),
+)  # fmt: skip
+
+
+# -- the warnings ------------------------------------------------------------------------------------------------
+
+
+def _handled(ctx: Context) -> None:
+    ctx.obj.handled_at = ctx.now
+
+
+W = Warning.Status
+WARNING_WORKFLOW = Workflow(
+    Warning,
+    steps=(
+        Step("handle", _("处理"), sources=(W.OPEN,), target=W.HANDLED, rule=may("change"), note=REQUIRED,
+             note_label=_("处理情况"), apply=_handled),
+        Step("escalate", _("超期上报社区"), sources=(W.OPEN,)),  # the worker's (no rule: never a button)
+    ),
+    describe=lambda w: str(w),
 )  # fmt: skip
