@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 
 from tests.care.helpers import enrol, person, programme
-from tongxin.care.models import CarePlan, Programme, Visit, Warning
-from tongxin.care.views import CarePlanViewSet, EnrolmentViewSet, ProgrammeViewSet, VisitViewSet, WarningViewSet
+from tongxin.care.models import CarePlan, HealthCheck, Programme, Visit, Warning
+from tongxin.care.views import (
+    CarePlanViewSet,
+    EnrolmentViewSet,
+    HealthCheckViewSet,
+    ProgrammeViewSet,
+    VisitViewSet,
+    WarningViewSet,
+)
 from tongxin.core.testing import ModelTestCase
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +95,19 @@ class TestWarning(ModelTestCase):
         return Warning.objects.create(community=community, grid=grid, person=person(community, grid=grid),
                                       kind="missed_visit", key=f"test:{community.pk}:{n}", message="2026-02 未走访",
                                       raised_at=now, due_at=now + datetime.timedelta(days=3))  # fmt: skip
+
+
+class TestHealthCheck(ModelTestCase):
+    viewset = HealthCheckViewSet
+    viewer = "care_viewer"
+
+    def make(self, world, community):
+        import datetime
+
+        n = HealthCheck.objects.count()
+        return HealthCheck.objects.create(community=community, person=person(community),
+                                          checked_on=datetime.date(2026, 5, 1 + n), systolic=128)  # fmt: skip
+
+    def valid_data(self, world, community):
+        return {"community": community.pk, "person": person(community, "周奶奶").pk, "checked_on": "2026-05-20",
+                "systolic": 130, "diastolic": 85, "glucose": "5.6"}  # fmt: skip

@@ -23,6 +23,7 @@ from tongxin.core.models import Notification, ObjectChange
 pytestmark = pytest.mark.django_db
 D = datetime.date
 ACTIVE = Enrolment.Status.ACTIVE
+NOTHING = {"missed_visit": 0, "no_contact": 0, "recheck_due": 0, "health": 0, "escalated": 0}
 
 
 @pytest.fixture
@@ -50,8 +51,14 @@ def tick(when: str) -> dict:
 
 def test_each_fact_raises_one_warning_to_the_responsible_due_in_three_working_days(world, facts):
     counts = tick("2026-03-13 10:00")  # a Friday
-    assert counts == {"missed_visit": 1, "no_contact": 1, "recheck_due": 1, "escalated": 0}
-    assert tick("2026-03-13 11:00") == {"missed_visit": 0, "no_contact": 0, "recheck_due": 0, "escalated": 0}
+    assert counts == {"missed_visit": 1, "no_contact": 1, "recheck_due": 1, "health": 0, "escalated": 0}
+    assert tick("2026-03-13 11:00") == {
+        "missed_visit": 0,
+        "no_contact": 0,
+        "recheck_due": 0,
+        "health": 0,
+        "escalated": 0,
+    }
     missed = Warning.objects.get(kind="missed_visit")
     assert missed.enrolment == facts["missed"] and "2026-02 未走访" in missed.message
     assert missed.assignee == world.users["worker"]  # the responsible cadre
@@ -98,4 +105,10 @@ def test_nothing_is_owed_before_enrolment_nor_for_a_young_person_living_alone(wo
     young.person.birth_date = D(1960, 1, 1)
     young.person.save()
     Visit.objects.create(community=world.a, grid=world.grid_a, person=young.person, visited_on=D(2026, 2, 3))
-    assert tick("2026-03-13 10:00") == {"missed_visit": 0, "no_contact": 0, "recheck_due": 0, "escalated": 0}
+    assert tick("2026-03-13 10:00") == {
+        "missed_visit": 0,
+        "no_contact": 0,
+        "recheck_due": 0,
+        "health": 0,
+        "escalated": 0,
+    }

@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.care.models import CarePlan, Enrolment, Programme, Visit, Warning
+from tongxin.care.models import CarePlan, Enrolment, HealthCheck, Programme, Visit, Warning
 from tongxin.core.filters import BaseFilterSet
 from tongxin.core.forms import DATE
 
@@ -70,3 +70,16 @@ class WarningFilterSet(BaseFilterSet):
         """The warnings assigned to the request's user (``mine=true``)."""
         user = getattr(self.request, "user", None)
         return queryset.filter(assignee=user) if value and user is not None else queryset
+
+
+class HealthCheckFilterSet(BaseFilterSet):
+    search_fields = ("person__name", "clinic", "conclusion")
+    checked_after = django_filters.DateFilter(field_name="checked_on", lookup_expr="gte", label=_("体检日期从"),
+                                              widget=DATE)  # fmt: skip
+    checked_before = django_filters.DateFilter(field_name="checked_on", lookup_expr="lte", label=_("体检日期至"),
+                                               widget=DATE)  # fmt: skip
+    person = django_filters.NumberFilter(label=_("居民"), widget=forms.HiddenInput)
+
+    class Meta:
+        model = HealthCheck
+        fields = ("community", "abnormal")

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.care.models import CarePlan, Enrolment, Programme, Visit
+from tongxin.care.models import CarePlan, Enrolment, HealthCheck, Programme, Visit
 from tongxin.core.forms import DATE, MultipleFileField, ScopedModelForm, StepForm
 
 
@@ -106,4 +106,20 @@ class CarePlanForm(ScopedModelForm):
             active = CarePlan.objects.filter(person=person, status=CarePlan.Status.ACTIVE).exists()
             if active:
                 self.add_error("person", _("%(p)s 已有执行中的关爱计划，请在原计划上修改和复核") % {"p": person})
+        return cleaned
+
+
+class HealthCheckForm(ScopedModelForm):
+    """A health check, typed in or imported from the clinic's spreadsheet."""
+
+    class Meta:
+        model = HealthCheck
+        fields = ("community", "person", "checked_on", "systolic", "diastolic", "glucose", "clinic", "conclusion")
+        widgets = {"checked_on": DATE}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        person, community = cleaned.get("person"), cleaned.get("community")
+        if person is not None and community is not None and person.community_id != community.pk:
+            self.add_error("person", _("%(r)s 不属于 %(c)s") % {"r": person, "c": community})
         return cleaned

@@ -14,7 +14,7 @@ import datetime
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.care import windows
@@ -149,6 +149,21 @@ def plans_reviewed(ctx: Context) -> dict[int, tuple[int, int]]:
     return {cid: (n, d) for cid, (n, d) in out.items()}
 
 
+def _health_65(ctx: Context) -> dict[int, tuple[int, int]]:
+    """Living residents aged 65 or more on the as-of day with a health check in the period ÷ all of them."""
+    from tongxin.care.models import HealthCheck
+    from tongxin.registry.models import Person
+
+    def build() -> dict[int, tuple[int, int]]:
+        born_by = ctx.as_of.replace(year=ctx.as_of.year - 65, day=min(ctx.as_of.day, 28))
+        elders = _rows(ctx, Person).filter(life_status=Person.LifeStatus.LIVING, birth_date__lte=born_by)
+        checked = HealthCheck.objects.filter(checked_on__gte=ctx.start, checked_on__lte=ctx.as_of).values("person_id")
+        rows = elders.values("community_id").annotate(n=Count("pk"), checked=Count("pk", filter=Q(pk__in=checked)))
+        return {r["community_id"]: (r["checked"], r["n"]) for r in rows}
+
+    return ctx.memo("care.health65", build)
+
+
 ACTIVE = {"status": "active"}
 
 
@@ -180,6 +195,16 @@ INDICATORS = [
     Indicator(
         "care.plans_reviewed_rate", _("关爱计划按期复核率"), "%", "persons", PROGRAMME, plans_reviewed, kind="rate",
         needs="period", numerator=_("期内已复核"), denominator=_("执行中的计划"), sources=("care.CarePlan",),
+    ),
+    Indicator(
+        "care.health_checks_65plus", _("65岁以上老人体检人数"), _("人"), "persons", PROGRAMME,
+        lambda ctx: {cid: n for cid, (n, _d) in _health_65(ctx).items()}, needs="period",
+        sources=("care.HealthCheck", "registry.Person"),
+    ),
+    Indicator(
+        "care.health_check_rate_65plus", _("65岁以上老人体检率"), "%", "persons", PROGRAMME, _health_65, kind="rate",
+        needs="period", numerator=_("期内体检人数"), denominator=_("65岁以上健在居民"),
+        sources=("care.HealthCheck", "registry.Person"),
     ),
     Indicator(
         "care.visits_made", _("走访人次"), _("人次"), "person_times", PROGRAMME, visits_made, needs="period",

@@ -289,6 +289,53 @@ class CarePlan(CommunityModel):
         return sensitive_scope("care.sensitive_careplan", grant)
 
 
+class HealthCheck(CommunityModel):
+    """A resident's health check (体检), as the clinic's spreadsheet reports it: blood pressure, fasting glucose and
+    the clinic's conclusion. Health data is sensitive: only holders of ``care.sensitive_healthcheck`` see the rows
+    (not grid members: they see what a visit needs, not the results). ``abnormal`` follows the thresholds below
+    and raises a care warning."""
+
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("居民"), on_delete=models.PROTECT, related_name="health_checks"
+    )
+    checked_on = models.DateField(_("体检日期"))
+    systolic = models.PositiveSmallIntegerField(_("收缩压（mmHg）"), null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField(_("舒张压（mmHg）"), null=True, blank=True)
+    glucose = models.DecimalField(_("空腹血糖（mmol/L）"), max_digits=4, decimal_places=1, null=True, blank=True)
+    clinic = models.CharField(_("体检机构"), max_length=100, blank=True)
+    conclusion = models.TextField(_("体检结论"), blank=True)
+    abnormal = models.BooleanField(_("结果异常"), default=False, editable=False)
+
+    #: blood pressure of 140/90 mmHg or more, fasting glucose of 7.0 mmol/L or more (national primary-care guides)
+    SYSTOLIC_HIGH, DIASTOLIC_HIGH, GLUCOSE_HIGH = 140, 90, Decimal("7.0")
+
+    class Meta:
+        verbose_name = _("健康体检")
+        verbose_name_plural = _("健康体检")
+        ordering = ("-checked_on", "-pk")
+        indexes = [models.Index(fields=["community", "checked_on"], name="care_health_community")]
+        constraints = [models.UniqueConstraint(fields=["person", "checked_on"], name="care_health_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.checked_on:%Y-%m-%d}"
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """Holders of ``care.sensitive_healthcheck`` in their divisions; never a grid grant."""
+        if grant.grid_id is not None:
+            return models.Q(pk__in=[])
+        return sensitive_scope("care.sensitive_healthcheck", grant)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Mark the check abnormal by the thresholds, then save."""
+        self.abnormal = bool(
+            (self.systolic or 0) >= self.SYSTOLIC_HIGH
+            or (self.diastolic or 0) >= self.DIASTOLIC_HIGH
+            or (self.glucose is not None and Decimal(self.glucose) >= self.GLUCOSE_HIGH)
+        )
+        super().save(*args, **kwargs)
+
+
 class Warning(CommunityModel):
     """A care warning (预警) the worker raised: a visit window missed, an elder living alone not contacted for
     weeks, a re-check due. It is a task for the person who answers for the enrolment (the responsible cadre, else
@@ -299,6 +346,7 @@ class Warning(CommunityModel):
         MISSED_VISIT = "missed_visit", _("走访超期")
         NO_CONTACT = "no_contact", _("独居高龄老人长期未联系")
         RECHECK_DUE = "recheck_due", _("复审到期")
+        HEALTH = "health", _("体检结果异常")
 
     class Status(models.TextChoices):
         OPEN = "open", _("待处理")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.care.models import CarePlan, Enrolment, Programme, Visit, Warning
+from tongxin.care.models import CarePlan, Enrolment, HealthCheck, Programme, Visit, Warning
 from tongxin.core.tables import Column, Table
 
 
@@ -52,3 +52,12 @@ class WarningTable(Table):
     message = Column(linkify=True)
     fields = ("message", "kind", "status", "person", "community", "grid", "assignee", "raised_at", "due_at",
               "escalated_at", "handled_at")  # fmt: skip
+
+
+class HealthCheckTable(Table):
+    """Health checks, newest first."""
+
+    model = HealthCheck
+    person = Column("person__name", _("居民"), linkify=True, order_by="person__name")
+    fields = ("checked_on", "person", "community", "systolic", "diastolic", "glucose", "abnormal", "clinic",
+              "conclusion")  # fmt: skip

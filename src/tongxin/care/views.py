@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from tongxin.care import filters, forms, services, tables
-from tongxin.care.models import CarePlan, Enrolment, Programme, Visit, Warning
+from tongxin.care import filters, forms, importers, services, tables
+from tongxin.care.models import CarePlan, Enrolment, HealthCheck, Programme, Visit, Warning
 from tongxin.care.workflow import PLAN_WORKFLOW, WARNING_WORKFLOW, WORKFLOW
 from tongxin.core import scoping
 from tongxin.core.views.generic import ObjectViewSet, error_text
@@ -77,6 +77,20 @@ class CarePlanViewSet(ObjectViewSet):
     select_related = ("community", "grid", "person", "responsible", "grid_member")
     workflow = PLAN_WORKFLOW
     icon = "bi-clipboard-heart"
+    actions = ("add", "export", "change", "delete")
+
+
+class HealthCheckViewSet(ObjectViewSet):
+    """Health checks (健康体检), imported from the clinic's spreadsheet (导入) or typed in."""
+
+    model = HealthCheck
+    segment = "health-checks"
+    table = tables.HealthCheckTable
+    filterset = filters.HealthCheckFilterSet
+    form = forms.HealthCheckForm
+    select_related = ("community", "person")
+    icon = "bi-clipboard2-pulse"
+    importer = importers.HealthCheckImporter
     actions = ("add", "export", "change", "delete")
 
 

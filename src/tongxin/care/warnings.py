@@ -7,7 +7,9 @@ Rules, each raising at most one warning per fact (its ``key``), so that a tick c
   a new deployment is not flooded with its history);
 * **独居高龄老人长期未联系** — a resident aged 80 or over enrolled as living alone (独居/空巢老人) with no visit
   or call for :data:`NO_CONTACT_DAYS` days;
-* **复审到期** — an enrolment's re-check date has come.
+* **复审到期** — an enrolment's re-check date has come;
+* **体检结果异常** — an abnormal health check of a person in a current enrolment (the warning says that it is
+  abnormal, not the values: those stay with who may see health data).
 
 A warning is a task for who answers for the enrolment (its responsible cadre, else the first member of its grid),
 due :data:`DUE_WORKDAYS` working days later at the close of the day (the community's calendar); one not handled
@@ -33,6 +35,8 @@ from tongxin.core.notify import notify
 NO_CONTACT_DAYS = 35
 NO_CONTACT_AGE = 80
 DUE_WORKDAYS = 3
+#: how recent an abnormal health check must be to raise a warning (older ones were followed up on paper)
+HEALTH_DAYS = 60
 LIVING_ALONE = "living_alone_elderly"
 
 
@@ -49,11 +53,13 @@ def _due(community: Any, now: datetime.datetime) -> datetime.datetime:
     return end_of_workday(datetime.datetime.combine(day, datetime.time(9, 0), tzinfo=tz), community)
 
 
-def _raise(enrolment: Enrolment, kind: str, key: str, message: str, now: datetime.datetime) -> Warning | None:
+def _raise(
+    enrolment: Enrolment, kind: str, key: str, message: str, now: datetime.datetime, person: Any = None
+) -> Warning | None:
     """The warning of ``key``, made once (None when it already exists)."""
     if Warning.objects.filter(key=key).exists():
         return None
-    person = enrolment.subject_person
+    person = person or enrolment.subject_person
     if person is None:
         return None
     assignee = _assignee(enrolment)
@@ -74,7 +80,7 @@ def tick(now: datetime.datetime | None = None) -> dict[str, int]:
     """Raise the warnings whose facts hold now, and escalate the open ones past their time limit."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    counts = {"missed_visit": 0, "no_contact": 0, "recheck_due": 0, "escalated": 0}
+    counts = {"missed_visit": 0, "no_contact": 0, "recheck_due": 0, "health": 0, "escalated": 0}
     active = Enrolment.objects.filter(status=Enrolment.Status.ACTIVE, approved_on__isnull=False)
     active = active.select_related("programme", "person", "household__head", "community", "grid", "responsible")
     with audit.audit_context(source="task"):
@@ -85,6 +91,7 @@ def tick(now: datetime.datetime | None = None) -> dict[str, int]:
                                                              "d": e.next_recheck.strftime("%Y-%m-%d")}  # fmt: skip
             if _raise(e, Warning.Kind.RECHECK_DUE, f"recheck:{e.pk}:{e.next_recheck:%Y%m%d}", message, now):
                 counts["recheck_due"] += 1
+        counts["health"] = _health(today, now)
         counts["escalated"] = _escalate(now)
     return counts
 
@@ -121,6 +128,31 @@ def _no_contact(active: Any, today: datetime.date, now: datetime.datetime, count
         key = f"nocontact:{e.person_id}:{e.last:%Y%m%d}" if e.last else f"nocontact:{e.person_id}:none"
         if _raise(e, Warning.Kind.NO_CONTACT, key, message, now):
             counts["no_contact"] += 1
+
+
+def _health(today: datetime.date, now: datetime.datetime) -> int:
+    """体检结果异常: an abnormal check of the last :data:`HEALTH_DAYS` days, for whoever answers for the person in
+    a current enrolment (the check itself stays with those who may see health data)."""
+    from tongxin.care.models import HealthCheck
+
+    made = 0
+    recent = HealthCheck.objects.filter(abnormal=True, checked_on__gte=today - datetime.timedelta(days=HEALTH_DAYS))
+    for check in recent.select_related("person"):
+        enrolment = (
+            Enrolment.objects.filter(Q(person=check.person) | Q(household_id=check.person.household_id or 0),
+                                     status=Enrolment.Status.ACTIVE)
+            .select_related("community", "grid", "responsible", "programme", "person", "household__head")
+            .first()
+        )  # fmt: skip
+        if enrolment is None:
+            continue
+        message = _("%(w)s %(d)s 体检结果异常，请跟进") % {
+            "w": check.person,
+            "d": check.checked_on.strftime("%Y-%m-%d"),
+        }
+        if _raise(enrolment, Warning.Kind.HEALTH, f"health:{check.pk}", message, now, person=check.person):
+            made += 1
+    return made
 
 
 def _escalate(now: datetime.datetime) -> int:

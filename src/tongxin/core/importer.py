@@ -368,8 +368,15 @@ class ModelImporter:
 
     @classmethod
     def header_help(cls) -> list[tuple[Any, list[str]]]:
-        """(column, accepted headers) for the upload page."""
-        return [(cls.model._meta.get_field(f).verbose_name, names) for f, names in cls.headers.items()]
+        """(column, accepted headers) for the upload page; a column that is no model field (a name checked
+        against the register) is called by its first header."""
+        out = []
+        for f, names in cls.headers.items():
+            try:
+                out.append((cls.model._meta.get_field(f).verbose_name, names))
+            except FieldDoesNotExist:
+                out.append((names[0] if names else f, names))
+        return out
 
     # -- hooks -------------------------------------------------------------------------------
 
@@ -492,7 +499,10 @@ class ModelImporter:
             instance._prechange = before
         form = self.form(data, instance=instance, user=self.user)
         if errors or not form.is_valid():
+            resolved_ok = not errors  # after a cell that could not be read, only the errors of the cells read
             for fname, errs in form.errors.items() if form.is_bound and not form.is_valid() else []:
+                if not resolved_ok and fname not in data:
+                    continue  # e.g. "required" for the very cell already named, or one derived from it
                 label = form.fields[fname].label if fname in form.fields else ""
                 shown_value = values.get(fname, "")
                 for e in errs:
@@ -577,7 +587,10 @@ def template_workbook(importer: type[ModelImporter]) -> bytes:
     if importer.example:
         ws.append([importer.example.get(f, "") for f in names])
     for idx, fname in enumerate(names, start=1):
-        field_obj = importer.model._meta.get_field(fname)
+        try:
+            field_obj = importer.model._meta.get_field(fname)
+        except FieldDoesNotExist:
+            field_obj = None
         choices = getattr(field_obj, "choices", None)
         if choices:
             letter = ws.cell(row=1, column=idx).column_letter

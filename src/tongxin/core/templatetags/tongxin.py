@@ -9,8 +9,12 @@ register = template.Library()
 
 @register.simple_tag
 def cell(column, obj):
-    """Render one table cell."""
-    return column.html(obj)
+    """Render one table cell, once per row and column (the phone cards show some of the table's cells again)."""
+    done = obj.__dict__.setdefault("_tongxin_cells", {})
+    key = id(column)
+    if key not in done:
+        done[key] = column.html(obj)
+    return done[key]
 
 
 @register.filter
