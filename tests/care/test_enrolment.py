@@ -106,3 +106,15 @@ def test_exit_ends_the_benefit_after_the_month_it_ended_in(world):
     take(world, e, "exit", "2026-05-18 10:00", note="家庭收入超过低保标准")
     assert (e.status, e.ended_on) == (S.EXITED, D(2026, 5, 18))
     assert e.pays_in(D(2026, 5, 1)) and not e.pays_in(D(2026, 6, 1))
+
+
+def test_the_form_refuses_a_resident_of_another_community(client, world):
+    from tests.care.helpers import person
+
+    other = person(world.b, "外社区居民")
+    client.force_login(world.users["admin"])
+    data = {"community": world.a.pk, "programme": programme("left_behind_elderly").pk, "person": other.pk,
+            "applied_on": "2026-03-01"}  # fmt: skip
+    response = client.post("/care/enrolments/add/", data)
+    assert response.status_code == 200 and "外社区居民 不属于 桃源社区" in response.content.decode()
+    assert not Enrolment.objects.exists()

@@ -25,6 +25,8 @@ class EnrolmentForm(ScopedModelForm):
     """An application: who (a person, or a household for a household programme), which programme, where.
     The status moves only through the workflow's steps."""
 
+    same_community = ("person", "household")
+
     class Meta:
         model = Enrolment
         fields = ("community", "grid", "programme", "person", "household", "applied_on", "responsible", "bank_name",
@@ -39,10 +41,6 @@ class EnrolmentForm(ScopedModelForm):
                 self.add_error("household", _("“%(p)s”按户纳入，请选择户") % {"p": programme})
             if programme.unit == "person" and person is None:
                 self.add_error("person", _("“%(p)s”按人纳入，请选择居民") % {"p": programme})
-        community = cleaned.get("community")
-        for name, row in (("person", person), ("household", household)):
-            if row is not None and community is not None and row.community_id != community.pk:
-                self.add_error(name, _("%(r)s 不属于 %(c)s") % {"r": row, "c": community})
         return cleaned
 
 
@@ -58,17 +56,12 @@ class VisitForm(ScopedModelForm):
 
     photos = MultipleFileField(label=_("照片"), required=False)
 
+    same_community = ("person",)
+
     class Meta:
         model = Visit
         fields = ("community", "grid", "person", "kind", "visited_on", "findings", "needs", "latitude", "longitude")
         widgets = {"visited_on": DATE}
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        person, community = cleaned.get("person"), cleaned.get("community")
-        if person is not None and community is not None and person.community_id != community.pk:
-            self.add_error("person", _("%(r)s 不属于 %(c)s") % {"r": person, "c": community})
-        return cleaned
 
     def save(self, commit: bool = True) -> Visit:
         """The visit (its household and grid from the person's when not given, the visitor the user who records
@@ -91,6 +84,8 @@ class VisitForm(ScopedModelForm):
 class CarePlanForm(ScopedModelForm):
     """A care plan (一人一策); its version moves with the 季度复核 step, its status with 结束计划."""
 
+    same_community = ("person",)
+
     class Meta:
         model = CarePlan
         fields = ("community", "grid", "person", "needs", "goals", "measures", "responsible", "grid_member",
@@ -99,9 +94,7 @@ class CarePlanForm(ScopedModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        person, community = cleaned.get("person"), cleaned.get("community")
-        if person is not None and community is not None and person.community_id != community.pk:
-            self.add_error("person", _("%(r)s 不属于 %(c)s") % {"r": person, "c": community})
+        person = cleaned.get("person")
         if person is not None and not self.instance.pk:
             active = CarePlan.objects.filter(person=person, status=CarePlan.Status.ACTIVE).exists()
             if active:
@@ -112,14 +105,9 @@ class CarePlanForm(ScopedModelForm):
 class HealthCheckForm(ScopedModelForm):
     """A health check, typed in or imported from the clinic's spreadsheet."""
 
+    same_community = ("person",)
+
     class Meta:
         model = HealthCheck
         fields = ("community", "person", "checked_on", "systolic", "diastolic", "glucose", "clinic", "conclusion")
         widgets = {"checked_on": DATE}
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        person, community = cleaned.get("person"), cleaned.get("community")
-        if person is not None and community is not None and person.community_id != community.pk:
-            self.add_error("person", _("%(r)s 不属于 %(c)s") % {"r": person, "c": community})
-        return cleaned

@@ -85,8 +85,11 @@ class ScopedModelForm(forms.ModelForm):
 
     The division the new row belongs to is limited to the divisions where the user may add the model. Personal
     data (core.privacy) is never sent back to the browser in clear: on an existing row its fields start empty,
-    with the masked value as placeholder, and a field left empty keeps the stored value.
+    with the masked value as placeholder, and a field left empty keeps the stored value. The relations named in
+    ``same_community`` (a resident, a household) must belong to the row's community.
     """
+
+    same_community: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -124,6 +127,11 @@ class ScopedModelForm(forms.ModelForm):
         for name, stored in self.stored_personal.items():
             if cleaned.get(name) in (None, ""):  # left empty: the stored value stays
                 cleaned[name] = stored
+        community = cleaned.get("community")
+        for name in self.same_community:
+            row = cleaned.get(name)
+            if row is not None and community is not None and row.community_id != community.pk:
+                self.add_error(name, _("%(r)s 不属于 %(c)s") % {"r": row, "c": community})
         return cleaned
 
 
