@@ -62,3 +62,23 @@ def test_a_visits_findings_are_masked_without_the_sensitive_permission(client, w
     assert "15.2" not in client.get(visit.get_absolute_url()).content.decode()  # hidden until revealed
     revealed = client.post(f"/care/visits/{visit.pk}/reveal/").content.decode()
     assert "15.2" in revealed
+
+
+def test_the_change_log_hides_sensitive_rows_from_who_may_not_see_them(client, world):
+    import datetime
+
+    from tongxin.care.models import HealthCheck
+
+    enrolment = enrol(world, "dibao")
+    checked = person(world.a, "体检人")
+    health = HealthCheck.objects.create(community=world.a, person=checked, checked_on=datetime.date(2026, 5, 1),
+                                        systolic=171)  # fmt: skip
+    client.force_login(world.users["official"])  # views the street's change log, holds no sensitive permission
+    log = client.get("/core/object-changes/", {"per_page": 200}).content.decode()
+    home = client.get("/").content.decode()
+    for text in (log, home):
+        assert str(enrolment) not in text and str(health) not in text
+    assert "体检人" in log  # the resident's own record is no secret; that they were checked is
+    client.force_login(world.users["director"])
+    log = client.get("/core/object-changes/", {"per_page": 200}).content.decode()
+    assert str(enrolment) in log and str(health) in log

@@ -171,6 +171,9 @@ class Enrolment(CommunityModel):
     scope_grid: ClassVar[str | None] = "grid"
     personal_fields: ClassVar[tuple[str, ...]] = ("bank_account",)
 
+    #: the rows themselves are sensitive: their change log too needs the sensitive permission
+    sensitive_rows: ClassVar[bool] = True
+
     class Meta:
         verbose_name = _("帮扶对象")
         verbose_name_plural = _("帮扶对象")
@@ -266,6 +269,9 @@ class CarePlan(CommunityModel):
 
     scope_grid: ClassVar[str | None] = "grid"
 
+    #: the rows themselves are sensitive: their change log too needs the sensitive permission
+    sensitive_rows: ClassVar[bool] = True
+
     class Meta:
         verbose_name = _("关爱计划")
         verbose_name_plural = _("关爱计划")
@@ -308,6 +314,9 @@ class HealthCheck(CommunityModel):
 
     #: blood pressure of 140/90 mmHg or more, fasting glucose of 7.0 mmol/L or more (national primary-care guides)
     SYSTOLIC_HIGH, DIASTOLIC_HIGH, GLUCOSE_HIGH = 140, 90, Decimal("7.0")
+
+    #: the rows themselves are sensitive: their change log too needs the sensitive permission
+    sensitive_rows: ClassVar[bool] = True
 
     class Meta:
         verbose_name = _("健康体检")
@@ -375,6 +384,9 @@ class Warning(CommunityModel):
     handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
 
     scope_grid: ClassVar[str | None] = "grid"
+
+    #: the rows themselves are sensitive: their change log too needs the sensitive permission
+    sensitive_rows: ClassVar[bool] = True
 
     class Meta:
         verbose_name = _("关爱预警")

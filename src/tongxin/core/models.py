@@ -224,6 +224,15 @@ class LoginFailure(models.Model):
         return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"
 
 
+def sensitive_row_types() -> dict[type[models.Model], ContentType]:
+    """The models whose rows are sensitive data in themselves (``sensitive_rows = True``), with their content
+    types (cached by Django's ContentType manager)."""
+    from django.apps import apps
+
+    gated = [m for m in apps.get_models() if getattr(m, "sensitive_rows", False)]
+    return ContentType.objects.get_for_models(*gated) if gated else {}
+
+
 class ObjectChange(models.Model):
     """One entry of the change log: who changed what, when, in which request or batch, before and after."""
 
@@ -295,6 +304,21 @@ class ObjectChange(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("core:objectchange_detail", kwargs={"pk": self.pk})
+
+    @classmethod
+    def scope_filter(cls, grant: Any, action: str) -> models.Q:
+        """The changes in the grant's divisions (a grid grant sees none), except those of models whose rows are
+        themselves sensitive (``sensitive_rows``: care enrolments, plans, health checks) for a grant without
+        that model's ``sensitive`` permission: their log would tell who is enrolled, or their results."""
+        if grant.grid_id is not None or grant.division_path is None:
+            return models.Q(pk__in=[])
+        q = models.Q(community__path__startswith=grant.division_path)
+        hidden = [
+            ct.pk
+            for model, ct in sensitive_row_types().items()
+            if not grant.allows(f"{model._meta.app_label}.sensitive_{model._meta.model_name}")
+        ]
+        return q & ~models.Q(content_type_id__in=hidden) if hidden else q
 
     def diff(self) -> list[tuple[str, Any, Any]]:
         """The changed fields as (field name, before, after), in field order."""
