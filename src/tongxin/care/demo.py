@@ -22,6 +22,7 @@ from tongxin.core import audit
 from tongxin.core.festivals import festival_date
 from tongxin.core.models import User
 from tongxin.org.models import Division
+from tongxin.registry.filters import years_before
 from tongxin.registry.models import Household, Person
 
 TAOYUAN = "530103002001"
@@ -113,7 +114,7 @@ def _dibao(community: Any, programme: Programme, director: Any, today: datetime.
 
 def _daily_care(community: Any, programme: Programme, director: Any, today: datetime.date, rng: random.Random):
     """20 living residents aged 75 and over."""
-    born_before = today.replace(year=today.year - 75)
+    born_before = years_before(today, 75)
     persons = Person.objects.filter(
         community=community, life_status=Person.LifeStatus.LIVING, birth_date__lte=born_before
     ).order_by("pk")[:DAILY_CARE]

@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.care import windows
 from tongxin.care.models import Enrolment, Visit
+from tongxin.care.services import days_of, visit_days
 from tongxin.core import scoping
 from tongxin.core.indicators import Context, Indicator, grouped_counts
+from tongxin.registry.filters import years_before
 
 PROGRAMME = "care.Programme"  # who may see the programmes of a division sees these counts
 ENROLMENTS = "care:enrolment_list"
@@ -92,18 +94,10 @@ def _windows(ctx: Context) -> dict[int, Counter]:
             .values("community_id", "person_id", "household_id", "approved_on", "ended_on", "programme__visit_every")
         )
         since = ctx.start - datetime.timedelta(days=366)
-        days: dict[tuple[str, int], list[datetime.date]] = defaultdict(list)
-        persons = {e["person_id"] for e in enrolments if e["person_id"]}
-        households = {e["household_id"] for e in enrolments if e["household_id"]}
-        visits = Visit.objects.filter(Q(person_id__in=persons) | Q(household_id__in=households))
-        visits = visits.filter(visited_on__gte=since, visited_on__lte=ctx.as_of).exclude(kind=Visit.Kind.REVIEW)
-        for person_id, household_id, day in visits.values_list("person_id", "household_id", "visited_on"):
-            days[("p", person_id)].append(day)
-            if household_id:
-                days[("h", household_id)].append(day)
+        days = visit_days([(e["person_id"], e["household_id"]) for e in enrolments], since, ctx.as_of)
         out: dict[int, Counter] = defaultdict(Counter)
         for e in enrolments:
-            done_on = days.get(("p", e["person_id"]), []) + days.get(("h", e["household_id"]), [])
+            done_on = days_of(days, e["person_id"], e["household_id"])
             found = windows.windows(e["programme__visit_every"], e["approved_on"], ctx.as_of, done_on,
                                     until=e["ended_on"])  # fmt: skip
             tally = out[e["community_id"]]
@@ -155,7 +149,7 @@ def _health_65(ctx: Context) -> dict[int, tuple[int, int]]:
     from tongxin.registry.models import Person
 
     def build() -> dict[int, tuple[int, int]]:
-        born_by = ctx.as_of.replace(year=ctx.as_of.year - 65, day=min(ctx.as_of.day, 28))
+        born_by = years_before(ctx.as_of, 65)
         elders = _rows(ctx, Person).filter(life_status=Person.LifeStatus.LIVING, birth_date__lte=born_by)
         checked = HealthCheck.objects.filter(checked_on__gte=ctx.start, checked_on__lte=ctx.as_of).values("person_id")
         rows = elders.values("community_id").annotate(n=Count("pk"), checked=Count("pk", filter=Q(pk__in=checked)))

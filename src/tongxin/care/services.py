@@ -29,6 +29,36 @@ def visits_of(enrolment: Enrolment) -> Any:
     return Visit.objects.filter(q)
 
 
+def visit_days(
+    subjects: list[tuple[int | None, int | None]], since: datetime.date, until: datetime.date
+) -> dict[tuple[str, int], list[datetime.date]]:
+    """The days of the visits (file reviews apart) from ``since`` to ``until`` to the given (person, household)
+    pairs, by ``("p", person)`` and ``("h", household)``: one query for any number of enrolments."""
+    persons = {p for p, _h in subjects if p}
+    households = {h for _p, h in subjects if h}
+    seen: dict[tuple[str, int], list[datetime.date]] = {}
+    if not persons and not households:
+        return seen
+    visits = (
+        Visit.objects.filter(Q(person_id__in=persons) | Q(household_id__in=households))
+        .filter(visited_on__gte=since, visited_on__lte=until)
+        .exclude(kind=Visit.Kind.REVIEW)
+        .values_list("person_id", "household_id", "visited_on")
+    )
+    for person_id, household_id, day in visits:
+        seen.setdefault(("p", person_id), []).append(day)
+        if household_id:
+            seen.setdefault(("h", household_id), []).append(day)
+    return seen
+
+
+def days_of(seen: dict[tuple[str, int], list[datetime.date]], person_id: Any, household_id: Any) -> list:
+    """The visit days of one enrolment's person and household, from :func:`visit_days`."""
+    return (seen.get(("p", person_id), []) if person_id else []) + (
+        seen.get(("h", household_id), []) if household_id else []
+    )
+
+
 def visit_windows(enrolment: Enrolment, as_of: datetime.date, visits: Any = None) -> list[windows.Window]:
     """The enrolment's visit windows (its programme's ``visit_every``) from approval to ``as_of``."""
     every = enrolment.programme.visit_every
@@ -63,22 +93,10 @@ def due_list(user: Any, as_of: datetime.date, enrolments: Any) -> list[dict[str,
         .select_related("programme", "person", "household__head", "grid", "community")
     )
     since = as_of - datetime.timedelta(days=LOOK_BACK_DAYS)
-    persons = {e.person_id for e in rows if e.person_id}
-    households = {e.household_id for e in rows if e.household_id}
-    seen: dict[tuple[str, int], list[datetime.date]] = {}
-    visits = (
-        Visit.objects.filter(Q(person_id__in=persons) | Q(household_id__in=households), visited_on__gte=since)
-        .exclude(kind=Visit.Kind.REVIEW)
-        .values_list("person_id", "household_id", "visited_on")
-    )
-    for person_id, household_id, day in visits:
-        seen.setdefault(("p", person_id), []).append(day)
-        if household_id:
-            seen.setdefault(("h", household_id), []).append(day)
+    seen = visit_days([(e.person_id, e.household_id) for e in rows], since, as_of)
     out = []
     for e in rows:
-        days = seen.get(("p", e.person_id), []) if e.person_id else []
-        days = days + (seen.get(("h", e.household_id), []) if e.household_id else [])
+        days = days_of(seen, e.person_id, e.household_id)
         start = max(e.approved_on, since)
         found = windows.windows(e.programme.visit_every, start, as_of, days, until=e.ended_on)
         current = found[-1] if found else None
